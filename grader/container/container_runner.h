@@ -1,0 +1,74 @@
+// The container engine seen through one narrow interface, so the pipeline
+// and the batch logic are tested with a fake and only docker_cli_runner.cc
+// knows about Boost.Process and the engine's command line.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ipc::container {
+
+struct Limits {
+  std::uint64_t memory_bytes = 1024ull << 20;  // memory == memory+swap
+  int pids = 256;
+  double cpus = 1.0;
+  double wall_s = 180;                         // enforced by the grader
+  std::uint64_t tmpfs_bytes = 64ull << 20;     // /tmp inside
+  std::uint64_t output_cap = 4ull << 20;       // bytes of container stdout kept
+};
+
+struct RunSpec {
+  std::string image;                 // image reference or id
+  std::vector<std::string> command;  // argv inside the container
+  std::string workdir = "/root";
+  std::string stdin_data;            // streamed on stdin, then EOF
+  Limits limits;
+  std::map<std::string, std::string> labels;  // added to the grader's label
+  std::string name_hint;             // student name; sanitised into the name
+};
+
+struct RunResult {
+  bool started = false;
+  std::optional<int> exit_code;      // of the container's main process
+  bool timed_out = false;            // grader killed it at wall_s
+  bool oom_killed = false;
+  std::string stdout_data;           // first output_cap bytes
+  std::string stderr_data;           // first output_cap bytes
+  std::uint64_t stdout_bytes = 0;
+  double wall_s = 0;
+  std::string engine_error;          // set when the engine itself failed
+  bool engine_failure = false;       // retryable infrastructure fault
+};
+
+class ContainerRunner {
+ public:
+  virtual ~ContainerRunner() = default;
+  // Throws ipc::Fatal with the cause and the fix when no engine answers.
+  virtual void CheckEngine() = 0;
+  // Image id (sha256:...) of `image`, making it available if needed
+  // (throws ipc::Fatal with the fix when it cannot).
+  virtual std::string EnsureImage(const std::string& image) = 0;
+  // A derived image = `base` + files at absolute paths (streamed in, never
+  // bind-mounted). Cached by content hash; returns the image reference.
+  virtual std::string DeriveImage(
+      const std::string& base,
+      const std::map<std::string, std::string>& files_by_path) = 0;
+  // One throwaway container: run, collect, remove. Never throws for a
+  // student's behaviour; engine failures set engine_failure.
+  virtual RunResult Run(const RunSpec& spec) = 0;
+  // Remove every container carrying the grader's label (crash leftovers).
+  virtual int ReapLeftovers() = 0;
+  // Called from the signal-handling path: rm -f everything started so far.
+  virtual void KillAll() = 0;
+  virtual std::string EngineName() const = 0;
+};
+
+inline constexpr const char* kLabel = "io.ipc-grader.job";
+
+std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine /*docker|podman*/);
+
+}  // namespace ipc::container

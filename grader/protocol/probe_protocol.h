@@ -1,0 +1,134 @@
+// The one definition of what the grader asks the in-container probe to do
+// (a Plan) and what the probe saw (a Report). Both sides include this header;
+// the JSON encoding lives in probe_protocol.cc and is the only place that
+// spells field names.
+//
+// The probe is deliberately dumb: it runs processes exactly as told and
+// reports raw observations (bytes, exit status, timings). Every judgement,
+// such as "is this a MEOW", "does this match the reference", is made by the
+// grader on the host from these observations, so a student program that
+// prints "PASSED" or fake JSON cannot change a grade.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ipc::protocol {
+
+inline constexpr int kProtocolVersion = 1;
+
+// Where a child's stdout goes. The assignment's test redirects the listener
+// to a file, where stdio is fully buffered; a pipe is also fully buffered; a
+// pty is line buffered. Students' programs can differ in each.
+enum class StdoutMode { kPipe, kFile, kPty };
+
+// One process to run inside the container.
+struct ProcessSpec {
+  std::vector<std::string> argv;      // argv[0] resolved through PATH
+  std::string cwd;                    // absolute; empty = plan workdir
+  std::string user;                   // empty = root; else run as this user
+  bool login_shell = false;           // run via `su - USER -c` (cwd = home)
+  std::string stdin_data;             // bytes fed on stdin, then EOF
+  std::map<std::string, std::string> env;  // added to a minimal fixed env
+  StdoutMode stdout_mode = StdoutMode::kPipe;
+  double timeout_s = 10;              // wall limit; SIGKILL to the group after
+  std::size_t output_cap = 64 * 1024; // bytes kept per stream; rest counted
+};
+
+// What happened to one process.
+struct ProcessResult {
+  bool started = false;          // false: exec failed (see error)
+  std::string error;             // probe-side failure description
+  int pid = 0;                   // pid inside the container
+  std::optional<int> exit_code;  // set when it exited normally
+  std::optional<int> term_signal;// set when killed by a signal
+  bool timed_out = false;        // killed by the probe's wall limit
+  std::string stdout_data;       // first output_cap bytes
+  std::string stderr_data;       // (pty mode: merged into stdout)
+  std::uint64_t stdout_bytes = 0;// total produced, including dropped
+  std::uint64_t stderr_bytes = 0;
+  double wall_s = 0;
+  double cpu_s = 0;              // user+sys of the process tree
+};
+
+// One step of the plan.
+struct Step {
+  enum class Kind {
+    kExec,    // run `process`, report it
+    kSignal,  // start `process`, wait until ready, send `signal`, wait exit
+  };
+  std::string id;
+  Kind kind = Kind::kExec;
+  ProcessSpec process;
+  // kSignal only:
+  int signal = 0;                  // signal number to send
+  std::vector<int> ready_signals;  // ready when all are caught (SigCgt)...
+  bool ready_on_pause = true;      // ...or when blocked in pause()
+  double ready_timeout_s = 5;      // bounded readiness wait
+  // Steps of the same group may run concurrently; groups run in order.
+  int group = 0;
+  // Run in a private copy of the workdir (so mutations do not leak).
+  std::string sandbox;             // empty = the shared workdir
+};
+
+// Readiness and timing of a signal step, in addition to ProcessResult.
+struct SignalObservation {
+  bool ready = false;              // readiness seen before the deadline
+  std::string ready_by;            // "sigcgt", "pause", or "" if never
+  double ready_wait_s = 0;         // time from start to ready
+  double cpu_while_waiting_s = 0;  // busy-wait detector
+  bool signal_sent = false;
+  std::string pid_line;            // first stdout line seen before signal, if any
+};
+
+struct StepResult {
+  std::string id;
+  ProcessResult process;
+  std::optional<SignalObservation> signal;
+};
+
+struct Plan {
+  int version = kProtocolVersion;
+  std::string nonce;               // echoed in the report frame; stdin only
+  std::string workdir = "/root";   // where the submission is unpacked
+  std::vector<Step> steps;
+};
+
+struct Report {
+  int version = kProtocolVersion;
+  std::string nonce;
+  std::vector<StepResult> steps;
+  std::string probe_error;         // set when the probe itself failed
+};
+
+// The report is written to the container's stdout framed by these markers
+// followed by the nonce, so that bytes written by anything else (tini, a
+// student process that found the stream) are ignored or detected.
+inline constexpr const char* kReportBegin = "=====IPC-GRADER-REPORT-BEGIN ";
+inline constexpr const char* kReportEnd = "=====IPC-GRADER-REPORT-END ";
+
+nlohmann::json ToJson(const Plan& plan);
+nlohmann::json ToJson(const Report& report);
+// Throw ProtocolError with a precise reason on malformed input.
+Plan PlanFromJson(const nlohmann::json& j);
+Report ReportFromJson(const nlohmann::json& j);
+
+// Extract the single report framed with `nonce` from raw container stdout.
+// Returns nullopt and sets *err when there is none or more than one.
+std::optional<Report> ExtractReport(const std::string& raw_stdout,
+                                    const std::string& nonce,
+                                    std::string* err);
+
+std::string StdoutModeName(StdoutMode m);
+StdoutMode StdoutModeFromName(const std::string& name);  // throws
+
+struct ProtocolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace ipc::protocol

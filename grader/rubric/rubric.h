@@ -1,0 +1,95 @@
+// The rubric: what is graded, where, and for how many points.
+//
+// A rubric is a YAML file (schema in rubrics/README.md) read by
+// rubric_loader.cc. The common keys of a check (id, part, points, needs...)
+// are decoded there; the keys that belong to one check type stay in
+// `params` and are decoded by that type (grader/checks/), through the same
+// checked reader, so every error in either place points at file:line:col.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace ipc::rubric {
+
+// A position in a rubric file, 1-based (YAML::Mark is 0-based; the loader
+// converts in exactly one place).
+struct Location {
+  std::string file;
+  int line = 0;
+  int column = 0;
+  std::string ToString() const;  // "file:line:col"
+};
+
+enum class Visibility { kVisible, kHidden, kAfterDueDate, kAfterPublished };
+std::string VisibilityName(Visibility v);  // Gradescope spelling
+
+struct Part {
+  std::string id;     // "setup", "part1", "part2"
+  std::string title;
+  double points = 0;  // the sum of its checks' points must equal this
+  Location where;
+};
+
+struct Check {
+  std::string id;                  // unique, [a-z0-9_-]+
+  std::string part;                // a Part id
+  std::string title;               // one line shown to the student
+  std::string type;                // a registered check type
+  double points = 0;               // 0 = insight (reported, not scored)
+  std::vector<std::string> needs;  // check ids that must pass first
+  Visibility visibility = Visibility::kVisible;
+  std::optional<double> timeout_s; // per-check; else the type's default
+  std::string ref;                 // graded ref for this check; "" = main
+  YAML::Node params;               // the type's own keys (validated)
+  Location where;
+};
+
+struct Limits {
+  std::uint64_t memory_mb = 1024;
+  int pids = 256;
+  double cpus = 1.0;
+  double wall_s = 180;
+};
+
+struct LatePolicy {
+  std::optional<std::int64_t> deadline;  // unix seconds (from ISO 8601)
+  std::string deadline_text;             // as written
+  std::string time_source = "tag";       // "tag" | "commit": which time counts
+  double penalty_per_day = 0;            // fraction of max per started day
+  double max_penalty = 1.0;              // fraction cap
+  double grace_minutes = 0;
+};
+
+struct Rubric {
+  std::string path;          // file it came from
+  std::string sha256;        // of the file's bytes (provenance)
+  std::string assignment;    // e.g. "ipc-project"
+  std::string title;
+  std::string image = "python:latest";   // the assignment's image
+  std::string workdir = "/root";
+  std::vector<std::string> refs;         // graded ref candidates, in order
+  Limits limits;
+  LatePolicy late;
+  std::vector<Part> parts;
+  std::vector<Check> checks;
+
+  const Part* FindPart(const std::string& id) const;
+  const Check* FindCheck(const std::string& id) const;
+  double MaxScore() const;
+};
+
+// Throws RubricError whose what() is "file:line:col: message".
+Rubric LoadRubric(const std::string& path);
+Rubric ParseRubric(const std::string& yaml_text, const std::string& path);
+
+struct RubricError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace ipc::rubric
