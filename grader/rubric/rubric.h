@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,7 @@ struct Location {
   std::string file;
   int line = 0;
   int column = 0;
-  std::string ToString() const;  // "file:line:col"
+  std::string ToString() const;  // "file:line:col"; just "file" when line is 0
 };
 
 enum class Visibility { kVisible, kHidden, kAfterDueDate, kAfterPublished };
@@ -46,7 +47,11 @@ struct Check {
   Visibility visibility = Visibility::kVisible;
   std::optional<double> timeout_s; // per-check; else the type's default
   std::string ref;                 // graded ref for this check; "" = main
-  YAML::Node params;               // the type's own keys (validated)
+  // The type's own keys: the check's mapping minus the common keys above,
+  // carved from a private parse of the file so every key, value and the
+  // mapping itself keep their YAML::Mark (read it with a NodeReader; the
+  // loader does not look inside, the type validates it).
+  YAML::Node params;
   Location where;
 };
 
@@ -72,6 +77,10 @@ struct Rubric {
   std::string assignment;    // e.g. "ipc-project"
   std::string title;
   std::string image = "python:latest";   // the assignment's image
+  // Images to use, in order, when `image` is not present and cannot be
+  // pulled (no registry here; the set-up script builds
+  // ipc-grader/python:bookworm offline).
+  std::vector<std::string> image_fallbacks;
   std::string workdir = "/root";
   std::vector<std::string> refs;         // graded ref candidates, in order
   Limits limits;
@@ -83,6 +92,10 @@ struct Rubric {
   const Check* FindCheck(const std::string& id) const;
   double MaxScore() const;
 };
+
+// The keys of a check mapping that the loader decodes; every other key is
+// left in Check::params for the type.
+const std::vector<std::string>& CommonCheckKeys();
 
 // Throws RubricError whose what() is "file:line:col: message".
 Rubric LoadRubric(const std::string& path);
