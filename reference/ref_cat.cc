@@ -1,0 +1,168 @@
+// ref-cat: the seed cat.py, reproduced exactly (stdout bytes and exit
+// status) as CPython 3.11 runs it:
+//
+//   filename = sys.stdin.read().strip()
+//   filename_in_litterbox_hopefully = f"./litterbox/{filename}"
+//   try:
+//       with open(filename_in_litterbox_hopefully) as f:
+//           print(f.read())
+//   except Exception as e:
+//       print(f"MEOW {e}")
+//
+// Built static so it runs in any grading image whatever its libc.
+//
+// Usage: ref-cat [--stdin-errors=surrogateescape|strict]
+//   The error handler CPython gives sys.stdin depends on the locale (see
+//   ErrorHandler in py_text.h). The default, surrogateescape, is what
+//   python:latest (LANG=C.UTF-8) and `su -` (no LANG) both use.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "reference/py_text.h"
+
+namespace {
+
+namespace pt = ipc::pytext;
+
+constexpr int kPythonUncaught = 1;    // uncaught exception at top level
+constexpr int kPythonFlushFailed = 120;  // CPython: flushing stdout at exit failed
+constexpr int kUsage = 2;
+
+// Reads fd to EOF. Returns errno on failure, 0 on success.
+int ReadAll(int fd, std::string* out) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out->append(buf, static_cast<std::size_t>(n));
+    } else if (n == 0) {
+      return 0;
+    } else if (errno != EINTR) {  // CPython retries EINTR (PEP 475)
+      return errno;
+    }
+  }
+}
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// The uncaught exception of line 13 (`sys.stdin.read()`): a traceback on
+// stderr (approximate; only stdout and the status are contractual) and 1.
+int Uncaught(std::string_view exception_line) {
+  std::string tb =
+      "Traceback (most recent call last):\n"
+      "  File \"cat.py\", line 13, in <module>\n"
+      "    filename = sys.stdin.read().strip()\n"
+      "               ^^^^^^^^^^^^^^^^\n";
+  tb.append(exception_line).push_back('\n');
+  WriteAll(STDERR_FILENO, tb);
+  return kPythonUncaught;
+}
+
+// What `print(...)` inside the try prints for the file, or the MEOW line.
+std::string CatFile(const pt::PyStr& path) {
+  const std::optional<std::string> raw =
+      pt::EncodeUtf8(path, pt::ErrorHandler::kSurrogateEscape);
+  if (!raw) {
+    // Unreachable from valid stdin: only U+DC80..DCFF surrogates arise.
+    return "MEOW 'utf-8' codec can't encode character: surrogates not allowed\n";
+  }
+  // os.fspath -> PyUnicode_FSConverter rejects NUL before any syscall.
+  if (raw->find('\0') != std::string::npos) return "MEOW embedded null byte\n";
+
+  // FileIO: open(O_RDONLY|O_CLOEXEC) retried on EINTR. Opening a directory
+  // read-only succeeds in the kernel; CPython then fstat()s and raises
+  // IsADirectoryError itself, with the filename.
+  int fd;
+  do {
+    fd = open(raw->c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) return "MEOW " + pt::OsErrorMessage(errno, path) + "\n";
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    return "MEOW " + pt::OsErrorMessage(err, path) + "\n";
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return "MEOW " + pt::OsErrorMessage(EISDIR, path) + "\n";
+  }
+
+  // f.read(): the whole file in one chunk, so decode error positions are
+  // file offsets. A read error is an OSError without a filename.
+  std::string bytes;
+  const int read_err = ReadAll(fd, &bytes);
+  close(fd);
+  if (read_err != 0) return "MEOW " + pt::OsErrorMessage(read_err) + "\n";
+  if (const auto error = pt::FindUtf8Error(bytes)) {
+    return "MEOW " + pt::Utf8ErrorMessage(bytes, *error) + "\n";
+  }
+  // Text mode: universal newlines; print() appends "\n". The decoded text
+  // has no surrogates, so it re-encodes to the same (translated) bytes.
+  return pt::TranslateNewlines(bytes) + "\n";
+}
+
+int Main(int argc, char** argv) {
+  pt::ErrorHandler stdin_errors = pt::ErrorHandler::kSurrogateEscape;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--stdin-errors=surrogateescape") {
+      stdin_errors = pt::ErrorHandler::kSurrogateEscape;
+    } else if (arg == "--stdin-errors=strict") {
+      stdin_errors = pt::ErrorHandler::kStrict;
+    } else {
+      std::fprintf(stderr,
+                   "ref-cat: unknown argument '%s'\n"
+                   "usage: ref-cat [--stdin-errors=surrogateescape|strict]\n",
+                   argv[i]);
+      return kUsage;
+    }
+  }
+  // CPython ignores SIGPIPE, so a closed stdout is an EPIPE write error.
+  signal(SIGPIPE, SIG_IGN);
+
+  struct stat st {};
+  if (fstat(STDIN_FILENO, &st) != 0) {
+    // CPython sets sys.stdin = None when fd 0 is closed.
+    return Uncaught("AttributeError: 'NoneType' object has no attribute 'read'");
+  }
+  std::string input;
+  if (const int err = ReadAll(STDIN_FILENO, &input); err != 0) {
+    return Uncaught("OSError: " + pt::OsErrorMessage(err));
+  }
+  const pt::DecodeResult decoded = pt::DecodeUtf8(input, stdin_errors);
+  if (decoded.error) {
+    return Uncaught("UnicodeDecodeError: " +
+                    pt::Utf8ErrorMessage(input, *decoded.error));
+  }
+  const pt::PyStr path = U"./litterbox/" + pt::Strip(decoded.text);
+
+  // Everything is printed at once: Python's stdout to a pipe or file is
+  // block buffered, so only the final bytes are observable anyway. A closed
+  // stdout is approximated by CPython's exit-time flush failure (120); the
+  // exact status then depends on how much CPython had buffered (unverified).
+  if (!WriteAll(STDOUT_FILENO, CatFile(path))) return kPythonFlushFailed;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) { return Main(argc, argv); }

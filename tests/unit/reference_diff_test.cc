@@ -1,0 +1,225 @@
+// Differential test: the seed cat.py under the real CPython 3.11 against
+// ref-cat, same stdin, same directory, same user, same environment. Stdout
+// bytes and exit status must be identical. Each case also states which
+// behaviour it is meant to reach (`expect`), so a case whose set-up silently
+// failed (e.g. EACCES turned into ENOENT) cannot pass by accident.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "unit/reference_process.h"
+
+namespace ipc::reftest {
+namespace {
+
+constexpr uid_t kNobodyUid = 65534;  // Debian's nobody/nogroup
+
+enum class As { kRoot, kNobody };
+
+// The locale decides sys.stdin's error handler (see reference/py_text.h).
+enum class Locale {
+  kCUtf8,     // LANG=C.UTF-8, as in python:latest: surrogateescape
+  kNone,      // no LANG at all, as under `su - garfield`: surrogateescape
+  kStrictIo,  // PYTHONIOENCODING=utf-8:strict: strict, ref-cat --stdin-errors=strict
+};
+
+struct CatCase {
+  std::string name;
+  std::string stdin_data;
+  std::string expect;  // a fragment Python's stdout (or "exit 1") must show
+  std::function<void(const TempDir&)> setup = nullptr;
+  As as = As::kRoot;
+  Locale locale = Locale::kCUtf8;
+};
+
+// gtest prints parameters of failing cases: the name, not 136 raw bytes.
+void PrintTo(const CatCase& c, std::ostream* os) { *os << c.name; }
+
+void Symlink(const std::string& target, const std::string& link) {
+  if (symlink(target.c_str(), link.c_str()) != 0) {
+    throw std::runtime_error("symlink " + link + ": " + std::strerror(errno));
+  }
+}
+
+void Mkdir(const std::string& path, mode_t mode) {
+  if (mkdir(path.c_str(), mode) != 0 || chmod(path.c_str(), mode) != 0) {
+    throw std::runtime_error("mkdir " + path + ": " + std::strerror(errno));
+  }
+}
+
+void WriteMode(const std::string& path, const std::string& data, mode_t mode) {
+  WriteFile(path, data);
+  if (chmod(path.c_str(), mode) != 0) throw std::runtime_error("chmod " + path);
+}
+
+// Contents for litterbox/f, the file most content cases read.
+std::function<void(const TempDir&)> File(std::string contents) {
+  return [contents](const TempDir& d) { WriteFile(d / "litterbox/f", contents); };
+}
+
+std::vector<CatCase> Cases() {
+  const std::string long_component(300, 'a');
+  std::string long_path;
+  while (long_path.size() < 5000) long_path += "dir/";
+  std::string big(100000, 'a');
+  return {
+      // The text's own examples.
+      {"Treasure", "treasure.txt\n", "Treasure found!"},
+      {"Missing", "no-such-file.txt\n", "[Errno 2] No such file or directory: './litterbox/no-such-file.txt'"},
+      {"Traversal", "../secret.txt\n", "Hey! This is a secret!"},
+      // Paths.
+      {"NoNewline", "treasure.txt", "Treasure found!"},
+      {"DeepTraversal", "../../../../../../../../../../etc/passwd\n", "root:x:0:0:"},
+      {"DeepTraversalHostname", "../../../../../../../../../../etc/hostname", ""},
+      {"AbsolutePath", "/etc/hostname\n", "[Errno 2]"},
+      {"AbsoluteTraversal", "/../secret.txt\n", "Hey! This is a secret!"},
+      {"Empty", "", "[Errno 21] Is a directory: './litterbox/'"},
+      {"Dot", ".\n", "[Errno 21]"},
+      {"DotDot", "..", "[Errno 21]"},
+      {"Directory", "sub\n", "[Errno 21]", [](const TempDir& d) { Mkdir(d / "litterbox/sub", 0755); }},
+      {"NotADirectory", "treasure.txt/x\n", "[Errno 20] Not a directory"},
+      {"NameTooLong300", long_component + "\n", "[Errno 36] File name too long"},
+      {"PathTooLong", long_path, "[Errno 36] File name too long"},
+      {"DevNull", "../../../../../../../../../../dev/null", ""},
+      // Whitespace: Python's str.strip() set, and what it does not strip.
+      {"WhitespaceOnly", " \t\n\r\v\f\x1c\x1d\x1e\x1f", "[Errno 21]"},
+      {"SurroundingWhitespace", "  \t treasure.txt \r\n\n", "Treasure found!"},
+      {"UnicodeWhitespace",
+       "\u3000\u2003\u1680treasure.txt\u00a0\u0085\u2028\u2029\u202f\u205f\u200a",
+       "Treasure found!"},
+      {"NotWhitespace", "\u200btreasure.txt\ufeff", "\\u200btreasure.txt\\ufeff"},
+      {"TrailingCrKept", "a\rb\n", "a\\rb"},  // stdin does no newline translation
+      // Embedded NUL: ValueError before any system call.
+      {"EmbeddedNul", std::string("treasure.txt\0x", 14), "MEOW embedded null byte"},
+      {"TrailingNul", std::string("treasure.txt\0\n", 14), "MEOW embedded null byte"},
+      // repr() of the path.
+      {"SingleQuote", "it's\n", "\"./litterbox/it's\""},
+      {"DoubleQuote", "say \"hi\"\n", "'./litterbox/say \"hi\"'"},
+      {"BothQuotes", "it's \"x\"\n", "\\'"},
+      {"Backslash", "a\\b\n", "a\\\\b"},
+      {"TabNewlineInside", "a\tb\nc\n", "a\\tb\\nc"},
+      {"ControlChars", "\x01\x1b\x7f\u0080\u00ad\u009f", "\\x01\\x1b\\x7f\\x80\\xad\\x9f"},
+      {"PrintableNonAscii", "caf\u00e9-\U0001F431.txt", "caf\u00e9-\U0001F431.txt"},
+      {"NonPrintableNonAscii", "\ue000\u0378\u2029x\U000E0001\U0010FFFF", "\\ue000\\u0378\\u2029x\\U000e0001\\U0010ffff"},
+      {"NonAsciiNameExists", "chat-\U0001F408.txt", "miaou",
+       [](const TempDir& d) { WriteFile(d / "litterbox/chat-\U0001F408.txt", "miaou \U0001F408\n"); }},
+      // Symlinks inside the litterbox.
+      {"SymlinkToTreasure", "link\n", "Treasure found!", [](const TempDir& d) { Symlink("treasure.txt", d / "litterbox/link"); }},
+      {"SymlinkEscape", "escape\n", "Hey! This is a secret!", [](const TempDir& d) { Symlink("../secret.txt", d / "litterbox/escape"); }},
+      {"SymlinkDangling", "dangling\n", "[Errno 2]", [](const TempDir& d) { Symlink("nowhere", d / "litterbox/dangling"); }},
+      {"SymlinkLoop", "loop\n", "[Errno 40] Too many levels of symbolic links",
+       [](const TempDir& d) { Symlink("loop", d / "litterbox/loop"); }},
+      // Permissions: root reads anything; nobody gets EACCES.
+      {"UnreadableAsRoot", "locked\n", "locked contents",
+       [](const TempDir& d) { WriteMode(d / "litterbox/locked", "locked contents", 0000); }},
+      {"UnreadableAsNobody", "locked\n", "[Errno 13] Permission denied: './litterbox/locked'",
+       [](const TempDir& d) { WriteMode(d / "litterbox/locked", "locked contents", 0000); }, As::kNobody},
+      {"PrivateDirAsNobody", "private/f\n", "[Errno 13]",
+       [](const TempDir& d) { Mkdir(d / "litterbox/private", 0700); WriteFile(d / "litterbox/private/f", "x"); },
+       As::kNobody},
+      {"SecretAsNobody", "../secret.txt\n", "[Errno 13]",
+       [](const TempDir& d) { chmod((d / "secret.txt").c_str(), 0600); }, As::kNobody},
+      {"TreasureAsNobody", "treasure.txt\n", "Treasure found!", nullptr, As::kNobody},
+      // File contents: text mode decoding and universal newlines.
+      {"EmptyFile", "f", "", File("")},
+      {"CrlfFile", "f", "line1\nline2\nline3\n", File("line1\r\nline2\rline3\r")},
+      {"CrCrLf", "f", "a\n\nb", File("a\r\r\nb")},
+      {"ValidUtf8WithBomAndNul", "f", "h\u00e9", File(std::string("\xef\xbb\xbfh\xc3\xa9\0llo", 10))},
+      {"BinaryInvalidStart", "f", "can't decode byte 0xff in position 0: invalid start byte", File("\xff\xfe\x01")},
+      {"InvalidStartLater", "f", "in position 3: invalid start byte", File("abc\x80")},
+      {"InvalidContinuation", "f", "bytes in position 3-4: invalid continuation byte", File("abc\xe2\x82" "Ad")},
+      {"InvalidContinuationOne", "f", "byte 0xc3 in position 1: invalid continuation byte", File("a\xc3(")},
+      {"UnexpectedEnd", "f", "bytes in position 5-7: unexpected end of data", File("hello\xf0\x9f\x98")},
+      {"UnexpectedEndOne", "f", "byte 0xc3 in position 2: unexpected end of data", File("ab\xc3")},
+      {"EncodedSurrogate", "f", "byte 0xed in position 0: invalid continuation byte", File("\xed\xa0\x80")},
+      {"Overlong", "f", "byte 0xc0 in position 0: invalid start byte", File("\xc0\x80")},
+      {"TooLarge", "f", "byte 0xf4 in position 1: invalid continuation byte", File("x\xf4\x90\x80\x80")},
+      {"ErrorAfterManyChunks", "f", "in position 100000", File(big + "\xc3")},
+      {"ErrorAfterCrlf", "f", "in position 4", File("a\r\nb\xff")},
+      {"ElfBinary", "../ref-cat", "MEOW 'utf-8' codec can't decode"},
+      // Stdin that is not UTF-8: surrogateescape under C.UTF-8 and no locale.
+      {"StdinInvalid", "\xfftreasure.txt\n", "\\udcfftreasure.txt"},
+      {"StdinTruncated", "x\xe2\x82", "x\\udce2\\udc82"},
+      {"StdinLatin1NameExists", "caf\xe9\n", "latin-1 named",
+       [](const TempDir& d) { WriteFile(d / "litterbox/caf\xe9", "latin-1 named\n"); }},
+      {"StdinInvalidNoLocale", "\xfftreasure.txt\n", "\\udcff", nullptr, As::kRoot, Locale::kNone},
+      {"TreasureNoLocale", "treasure.txt\n", "Treasure found!", nullptr, As::kRoot, Locale::kNone},
+      {"StdinInvalidStrict", "x\xff", "exit 1", nullptr, As::kRoot, Locale::kStrictIo},
+      {"StdinValidStrict", "treasure.txt\n", "Treasure found!", nullptr, As::kRoot, Locale::kStrictIo},
+  };
+}
+
+class CatDiffTest : public ::testing::TestWithParam<CatCase> {
+ protected:
+  SpawnOptions Options(const TempDir& dir, std::vector<std::string> argv) const {
+    const CatCase& c = GetParam();
+    SpawnOptions o;
+    o.argv = std::move(argv);
+    o.cwd = dir.path();
+    o.stdin_data = c.stdin_data;
+    o.env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
+    if (c.locale == Locale::kCUtf8) o.env.push_back("LANG=C.UTF-8");
+    if (c.locale == Locale::kStrictIo) {
+      o.env.push_back("LANG=C.UTF-8");
+      o.env.push_back("PYTHONIOENCODING=utf-8:strict");
+      o.argv.push_back("--stdin-errors=strict");  // ignored by cat.py
+    }
+    if (c.as == As::kNobody) {
+      o.uid = kNobodyUid;
+      o.gid = kNobodyUid;
+    }
+    return o;
+  }
+};
+
+TEST_P(CatDiffTest, SameStdoutAndStatusAsCPython) {
+  const CatCase& c = GetParam();
+  const std::string source = SourceDir();
+  const std::string ref_cat = BinDir() + "/ref-cat";
+  const std::string python = PythonPath();
+  if (c.as == As::kNobody && python.rfind("/root/", 0) == 0) {
+    GTEST_SKIP() << python << " is not reachable by uid " << kNobodyUid << "; set IPC_PYTHON3";
+  }
+
+  // The layout of a student's repository: cat.py beside litterbox/.
+  TempDir dir;
+  WriteFile(dir / "cat.py", ReadFile(source + "/reference/seed/cat.py"));
+  WriteFile(dir / "secret.txt", ReadFile(source + "/reference/solution/secret.txt"));
+  Mkdir(dir / "litterbox", 0755);
+  WriteFile(dir / "litterbox/treasure.txt",
+            ReadFile(source + "/reference/solution/litterbox/treasure.txt"));
+  if (c.name == "ElfBinary") WriteFile(dir / "ref-cat", ReadFile(ref_cat));
+  if (c.setup) c.setup(dir);
+
+  const Outcome py = RunToEnd(Options(dir, {python, "cat.py"}));
+  const Outcome ref = RunToEnd(Options(dir, {ref_cat}));
+
+  ASSERT_FALSE(py.timed_out);
+  // The case reaches the behaviour it was written for.
+  if (c.expect == "exit 1") {
+    EXPECT_EQ(py.Describe(), "exit 1") << py.err;
+    EXPECT_EQ(py.out, "");
+  } else {
+    EXPECT_EQ(py.Describe(), "exit 0") << py.err;
+    EXPECT_NE(py.out.find(c.expect), std::string::npos)
+        << "python's stdout does not show '" << c.expect << "':\n" << py.out;
+  }
+  EXPECT_EQ(ref.out, py.out) << "stdin: " << ::testing::PrintToString(c.stdin_data);
+  EXPECT_EQ(ref.Describe(), py.Describe()) << "python stderr:\n" << py.err << "ref-cat stderr:\n" << ref.err;
+  if (py.Describe() != "exit 0") {
+    EXPECT_NE(ref.err, "");  // a traceback-like text
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, CatDiffTest, ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<CatCase>& p) { return p.param.name; });
+
+}  // namespace
+}  // namespace ipc::reftest
