@@ -32,6 +32,10 @@ struct Caps {
   std::uint64_t max_total_bytes = 32u << 20;   // whole tree
   std::uint64_t max_entries = 5000;            // files + dirs + links
   int max_depth = 32;
+  // Bytes received over the network in one fetch (the whole history, not
+  // just the tree); 0 = unlimited. Stops a repository full of committed
+  // videos from filling the cache disk before the tree caps can apply.
+  std::uint64_t max_download_bytes = 512ull << 20;
 };
 
 enum class EntryType { kFile, kExecutable, kSymlink, kDir, kSubmodule };
@@ -44,7 +48,7 @@ struct TreeEntry {
 
 struct Revision {
   std::string ref;          // the candidate that matched, e.g. "final"
-  std::string ref_kind;     // "tag", "branch", "commit"
+  std::string ref_kind;     // "tag", "branch", "commit" ("ref": other refs/...)
   std::string commit;       // full SHA
   std::int64_t commit_time = 0;               // committer time, unix seconds
   std::optional<std::int64_t> tag_time;       // annotated tag's tagger time
@@ -101,12 +105,28 @@ class Fetcher {
                        Snapshot* out, FetchError* err) = 0;
 };
 
+// The libgit2 implementation. Thread-safe: one instance may serve several
+// fetches at once (batch -j N); fetches of the same source serialise on a
+// lock file in the cache, also across processes.
+//  - refs: tried in order (see Revision); an empty list means {"HEAD"}, the
+//    remote's default branch.
+//  - Caps and what is dropped rather than failed: see fetch/snapshot.h.
+//  - timeout_s bounds connecting and every network read (see
+//    fetch/net_watch.h), not waiting for the cache lock.
+//  - Resolve() reads the mirror without network; it fetches first only if
+//    there is no mirror yet.
 std::unique_ptr<Fetcher> MakeGitFetcher();
+
+// Where the bare mirror of `source` lives under `cache_dir` (for messages
+// and for cleaning the cache), or "" if the source cannot be parsed.
+std::string MirrorPath(const std::string& cache_dir, const std::string& source);
 
 // "alice" from "https://host/alice/ipc-project.git", "/x/alice" etc.
 std::string StudentNameFromSource(const std::string& source);
 
 // Source with any user:password@ removed, for messages and results.
+// http(s)/git URLs lose all user info (a lone user may be a token); ssh URLs
+// keep the user name and lose only a password. Local paths are unchanged.
 std::string RedactSource(const std::string& source);
 
 }  // namespace ipc::fetch
