@@ -19,6 +19,7 @@ struct Limits {
   double wall_s = 180;                         // enforced by the grader
   std::uint64_t tmpfs_bytes = 64ull << 20;     // /tmp inside
   std::uint64_t output_cap = 4ull << 20;       // bytes of container stdout kept
+  std::uint64_t file_size_bytes = 64ull << 20; // RLIMIT_FSIZE inside (EFBIG beyond)
 };
 
 struct RunSpec {
@@ -29,6 +30,9 @@ struct RunSpec {
   Limits limits;
   std::map<std::string, std::string> labels;  // added to the grader's label
   std::string name_hint;             // student name; sanitised into the name
+  // Adds `--init` (a reaper as PID 1). Off for the probe, which is PID 1 and
+  // reaps itself; on for commands that are not (e.g. a plain `sh -c`).
+  bool init = false;
 };
 
 struct RunResult {
@@ -39,9 +43,11 @@ struct RunResult {
   std::string stdout_data;           // first output_cap bytes
   std::string stderr_data;           // first output_cap bytes
   std::uint64_t stdout_bytes = 0;
+  std::uint64_t stderr_bytes = 0;
   double wall_s = 0;
   std::string engine_error;          // set when the engine itself failed
   bool engine_failure = false;       // retryable infrastructure fault
+  std::string container_name;        // for logs; removed by the time Run returns
 };
 
 class ContainerRunner {
@@ -70,5 +76,22 @@ class ContainerRunner {
 inline constexpr const char* kLabel = "io.ipc-grader.job";
 
 std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine /*docker|podman*/);
+
+struct CliOptions {
+  // On top of the inherited environment (which already carries DOCKER_HOST,
+  // DOCKER_CONTEXT, CONTAINER_HOST ... through to the CLI).
+  std::map<std::string, std::string> env;
+  // The engine's CLI binary; empty = look up `engine` on PATH.
+  std::string binary;
+  // Value of the kLabel label on every container this runner starts;
+  // ReapLeftovers removes only containers carrying this value. Give each
+  // grader instance sharing an engine its own value so that one does not
+  // reap the other's running jobs.
+  std::string job_label_value = "1";
+};
+
+// Throws ipc::Fatal for an engine other than docker or podman.
+std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine,
+                                               const CliOptions& options);
 
 }  // namespace ipc::container

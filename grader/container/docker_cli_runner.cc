@@ -1,0 +1,278 @@
+#include "container/docker_cli_runner.h"
+
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <sstream>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "container/image_cache.h"
+#include "container/run_args.h"
+#include "container/scope_exit.h"
+#include "util/error.h"
+
+namespace ipc::container {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kCheckDeadline = 10s;
+constexpr auto kInspectDeadline = 30s;
+constexpr auto kRemoveDeadline = 60s;
+constexpr auto kListDeadline = 30s;
+// At the wall limit the watchdog removes the container, which ends the
+// attached CLI at once. Only if the engine hangs does the CLI itself get
+// killed, this long after the wall limit.
+constexpr auto kCliGrace = 60s;
+// While a fired watchdog waits for the CLI to exit it repeats the removal
+// this often: the container may have been created just after an earlier
+// `rm -f` found nothing (KillAll during `docker run` start-up).
+constexpr auto kRemoveRetryPeriod = 1s;
+// StartedAt of a container that never started (docker and podman).
+constexpr std::string_view kNeverStarted = "0001-01-01";
+
+std::chrono::milliseconds ToMillis(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+}
+
+bool SaysNoSuchContainer(const ProcessResult& r) {
+  std::string err = r.stderr_data;
+  for (char& c : err) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return err.find("no such container") != std::string::npos;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    line = Trim(std::move(line));
+    if (!line.empty()) out.push_back(std::move(line));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct DockerCliRunner::Watch {
+  bool done = false;         // the CLI has exited
+  bool fired = false;        // the watchdog removed the container
+  bool interrupted = false;  // ...because of KillAll, not the wall limit
+  bool removed = false;      // ...and the engine confirmed the removal
+};
+
+DockerCliRunner::DockerCliRunner(EngineCli cli, std::string job_label_value)
+    : cli_(std::move(cli)), job_label_value_(std::move(job_label_value)) {}
+
+DockerCliRunner::~DockerCliRunner() {
+  // Names whose removal failed earlier (engine hiccup): one more try.
+  std::vector<std::string> args = {"rm", "-f"};
+  args.insert(args.end(), live_.begin(), live_.end());
+  if (args.size() > 2 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
+}
+
+void DockerCliRunner::CheckEngine() {
+  if (!cli_.installed()) throw Fatal(NotInstalledMessage(cli_.engine(), cli_.binary()));
+  const ProcessResult r = cli_.Run(cli_.VersionArgs(), kCheckDeadline);
+  if (r.Succeeded() && !Trim(r.stdout_data).empty()) return;
+  throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
+}
+
+bool DockerCliRunner::Track(const std::string& name) {
+  std::lock_guard lock(live_mu_);
+  if (shutting_down_) return false;
+  live_.insert(name);
+  return true;
+}
+
+bool DockerCliRunner::Remove(const std::string& name) {
+  const ProcessResult r = cli_.Run({"rm", "-f", name}, kRemoveDeadline);
+  // Kept in live_ when the engine did not confirm, so KillAll and the
+  // destructor try again; ReapLeftovers catches it after a crash.
+  if (!r.Succeeded() && !SaysNoSuchContainer(r)) return false;
+  std::lock_guard lock(live_mu_);
+  live_.erase(name);
+  return true;
+}
+
+void DockerCliRunner::Watchdog(Watch& watch, const std::string& name, double wall_s) {
+  const auto until = std::chrono::steady_clock::now() + ToMillis(wall_s);
+  std::unique_lock lock(live_mu_);
+  live_cv_.wait_until(lock, until, [&] { return watch.done || shutting_down_; });
+  if (watch.done) return;
+  watch.fired = true;
+  watch.interrupted = shutting_down_;
+  while (!watch.done) {
+    lock.unlock();
+    // Killing the CLI client would leave the container running: the
+    // container itself must go.
+    const bool removed = Remove(name);
+    lock.lock();
+    watch.removed = watch.removed || removed;
+    live_cv_.wait_for(lock, kRemoveRetryPeriod, [&] { return watch.done; });
+  }
+}
+
+RunResult DockerCliRunner::Run(const RunSpec& spec) {
+  // A copy, not a reference into `result`: the removal below runs after
+  // `return result` may already have moved from it.
+  const std::string name = ContainerName(spec.name_hint);
+  RunResult result;
+  result.container_name = name;
+  const auto fail = [&](std::string why) {
+    result.engine_failure = true;
+    result.engine_error = std::move(why);
+    return result;
+  };
+  if (!cli_.installed()) return fail(NotInstalledMessage(cli_.engine(), cli_.binary()));
+  // An image starting with '-' would be parsed as an option of `run`.
+  if (spec.image.empty() || spec.image.front() == '-') {
+    return fail("invalid image reference '" + spec.image + "'");
+  }
+  if (!(spec.limits.wall_s > 0)) return fail("wall limit must be positive");
+  if (!Track(name)) return fail("not started: the grader is shutting down");
+  ScopeExit remove([&] { Remove(name); });
+
+  ProcessOptions options =
+      cli_.Options(BuildRunArgs(spec, name, job_label_value_, cli_.RunOptions()));
+  options.stdin_data = spec.stdin_data;
+  options.output_cap = spec.limits.output_cap;
+  options.deadline = ToMillis(spec.limits.wall_s) + kCliGrace;
+
+  Watch watch;
+  ProcessResult cli;
+  {
+    std::thread watchdog([&] { Watchdog(watch, name, spec.limits.wall_s); });
+    ScopeExit stop_watchdog([&] {
+      {
+        std::lock_guard lock(live_mu_);
+        watch.done = true;
+      }
+      live_cv_.notify_all();
+      watchdog.join();
+    });
+    cli = RunProcess(options);
+  }
+
+  const std::string cli_error = CliErrorText(cli);
+  result.stdout_data = std::move(cli.stdout_data);
+  result.stderr_data = std::move(cli.stderr_data);
+  result.stdout_bytes = cli.stdout_bytes;
+  result.stderr_bytes = cli.stderr_bytes;
+  result.wall_s = cli.wall_s;
+  if (!cli.spawned) return fail("cannot run " + cli_.engine() + ": " + cli.spawn_error);
+  if (watch.interrupted) return fail("interrupted: the grader is shutting down");
+  if (watch.fired && !watch.removed) {
+    // The engine never confirmed the kill: an engine fault, not a verdict
+    // on the submission.
+    return fail("the engine did not remove the container at the wall limit: " + cli_error);
+  }
+  if (watch.fired) {
+    result.started = true;
+    result.timed_out = true;
+    return result;
+  }
+  Collect(name, cli_error, result);
+  return result;
+}
+
+void DockerCliRunner::Collect(const std::string& name, const std::string& cli_error,
+                              RunResult& result) {
+  // The CLI's own exit status mixes the container's status with its own
+  // (125 = the CLI failed); inspect is unambiguous.
+  const ProcessResult r = cli_.Run(
+      {"inspect", "--format",
+       "{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}} {{.State.StartedAt}}", name},
+      kInspectDeadline);
+  if (!r.Succeeded()) {
+    // No container: the engine refused before creating it (no such image,
+    // bad option, daemon gone).
+    result.engine_failure = true;
+    result.engine_error = cli_error;
+    return;
+  }
+  std::istringstream in(r.stdout_data);
+  std::string status, oom, started_at;
+  int exit_code = 0;
+  if (!(in >> status >> oom >> exit_code >> started_at)) {
+    result.engine_failure = true;
+    result.engine_error = "unexpected `inspect` output: " + Trim(r.stdout_data);
+    return;
+  }
+  if (std::string_view(started_at).starts_with(kNeverStarted) || status == "created") {
+    // e.g. "exec: ...: executable file not found": the runtime could not
+    // start the command. Not the submission's doing.
+    result.engine_failure = true;
+    result.engine_error = "container did not start: " + cli_error;
+    return;
+  }
+  if (status != "exited" && status != "stopped" && status != "dead") {
+    // The CLI lost its attach stream (engine restarted?) while the
+    // container went on; nothing it printed can be trusted to be complete.
+    result.engine_failure = true;
+    result.engine_error = "lost the container while it was " + status + ": " + cli_error;
+    return;
+  }
+  result.started = true;
+  result.exit_code = exit_code;
+  result.oom_killed = oom == "true";
+}
+
+void DockerCliRunner::KillAll() {
+  std::vector<std::string> args = {"rm", "-f"};
+  {
+    std::lock_guard lock(live_mu_);
+    shutting_down_ = true;
+    args.insert(args.end(), live_.begin(), live_.end());
+  }
+  // Wakes every watchdog: each removes its own container again until its
+  // CLI has exited, covering containers still being created right now.
+  live_cv_.notify_all();
+  if (args.size() > 2 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
+}
+
+int DockerCliRunner::ReapLeftovers() {
+  if (!cli_.installed()) throw Fatal(NotInstalledMessage(cli_.engine(), cli_.binary()));
+  const auto list = [&] {
+    std::set<std::string> names;
+    for (const std::string& filter : {std::string("label=") + kLabel + "=" + job_label_value_,
+                                     std::string("name=") + kDeriveNamePrefix}) {
+      const ProcessResult r =
+          cli_.Run({"ps", "-a", "--filter", filter, "--format", "{{.Names}}"}, kListDeadline);
+      if (!r.Succeeded()) throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
+      for (std::string& n : Lines(r.stdout_data)) names.insert(std::move(n));
+    }
+    std::lock_guard lock(live_mu_);
+    for (const std::string& n : live_) names.erase(n);  // ours, running now
+    return names;
+  };
+  const std::set<std::string> before = list();
+  if (before.empty()) return 0;
+  std::vector<std::string> args = {"rm", "-f"};
+  args.insert(args.end(), before.begin(), before.end());
+  cli_.Run(std::move(args), kRemoveDeadline);
+  // `rm -f a b` fails as a whole if one of them vanished meanwhile; count
+  // what is actually gone.
+  const std::set<std::string> after = list();
+  int removed = 0;
+  for (const std::string& n : before) removed += after.count(n) == 0 ? 1 : 0;
+  return removed;
+}
+
+std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine,
+                                               const CliOptions& options) {
+  if (engine != "docker" && engine != "podman") {
+    throw Fatal("unknown container engine '" + engine + "': expected docker or podman");
+  }
+  std::string binary = options.binary.empty() ? FindOnPath(engine) : options.binary;
+  return std::make_unique<DockerCliRunner>(EngineCli(engine, binary, options.env),
+                                           options.job_label_value);
+}
+
+std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine) {
+  return MakeCliRunner(engine, CliOptions{});
+}
+
+}  // namespace ipc::container

@@ -1,0 +1,54 @@
+// ContainerRunner over the docker (or podman) command line. Split over
+// docker_cli_runner.cc (runs, cleanup) and image_cache.cc (images).
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "container/container_runner.h"
+#include "container/engine_cli.h"
+
+namespace ipc::container {
+
+class DockerCliRunner final : public ContainerRunner {
+ public:
+  DockerCliRunner(EngineCli cli, std::string job_label_value);
+  ~DockerCliRunner() override;
+
+  void CheckEngine() override;
+  std::string EnsureImage(const std::string& image) override;
+  std::string DeriveImage(const std::string& base,
+                          const std::map<std::string, std::string>& files_by_path) override;
+  RunResult Run(const RunSpec& spec) override;
+  int ReapLeftovers() override;
+  void KillAll() override;
+  std::string EngineName() const override { return cli_.engine(); }
+
+ private:
+  struct Watch;
+  // Registers a container name before it exists, so that KillAll covers
+  // the window in which the engine is still creating it. False once
+  // KillAll has run: no new containers after that.
+  bool Track(const std::string& name);
+  // docker rm -f; forgets the name once the engine confirms it is gone
+  // (and returns true).
+  bool Remove(const std::string& name);
+  // Waits for the run to end; at the wall limit (or on KillAll) removes
+  // the container, which is what ends the attached `docker run`.
+  void Watchdog(Watch& watch, const std::string& name, double wall_s);
+  void Collect(const std::string& name, const std::string& cli_error, RunResult& result);
+
+  const EngineCli cli_;
+  const std::string job_label_value_;
+
+  std::mutex live_mu_;  // guards live_, shutting_down_ and every Watch
+  std::condition_variable live_cv_;
+  std::set<std::string> live_;
+  bool shutting_down_ = false;
+
+  std::mutex derive_mu_;  // one DeriveImage at a time
+};
+
+}  // namespace ipc::container

@@ -1,0 +1,69 @@
+// The engine's command-line client: the binary, its global flags, the
+// environment it runs with, and how its failures read to a user.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "container/process.h"
+
+namespace ipc::container {
+
+class EngineCli {
+ public:
+  // engine: "docker" or "podman". binary: path of the CLI, "" when it is
+  // not on PATH; installed() is false unless it is an executable file
+  // (every Run then fails to spawn, naming it).
+  EngineCli(std::string engine, std::string binary, std::map<std::string, std::string> env);
+
+  const std::string& engine() const { return engine_; }
+  const std::string& binary() const { return binary_; }
+  bool installed() const { return installed_; }
+
+  // Options for `<binary> <global flags> args...`; the caller adds stdin,
+  // caps and the deadline.
+  ProcessOptions Options(std::vector<std::string> args) const;
+  ProcessResult Run(std::vector<std::string> args, std::chrono::milliseconds deadline,
+                    std::string stdin_data = {}) const;
+
+  // Arguments of the liveness check (`docker version` / `podman info`).
+  std::vector<std::string> VersionArgs() const;
+  // Options `run` needs on this engine in addition to BuildRunArgs'.
+  std::vector<std::string> RunOptions() const;
+
+ private:
+  std::string engine_;
+  std::string binary_;
+  bool installed_ = false;
+  std::map<std::string, std::string> env_;
+};
+
+enum class EngineProblem {
+  kNotInstalled,      // no CLI binary
+  kNotAnswering,      // daemon down / socket missing / remote host unreachable
+  kPermissionDenied,  // socket exists, we may not use it
+  kTimedOut,          // CLI did not answer within its deadline
+  kOther,             // the CLI answered with some other error
+};
+
+// Which problem a failed CLI call shows (from its stderr and status).
+EngineProblem ClassifyEngineProblem(const ProcessResult& result);
+
+// The CLI's own error text, trimmed of the "Run 'docker ... --help'" hint
+// and capped, for messages.
+std::string CliErrorText(const ProcessResult& result);
+
+// "<cause> (<CLI's words>). Fix: <what to do>" for a failed liveness check.
+std::string EngineFailureMessage(const std::string& engine, const std::string& binary,
+                                 const ProcessResult& result);
+
+// Message for "the CLI binary is missing", with the fix. `binary`: the
+// path that was tried, "" after a PATH lookup found nothing.
+std::string NotInstalledMessage(const std::string& engine, const std::string& binary = "");
+
+// `s` without leading and trailing whitespace (CLI output ends in '\n').
+std::string Trim(std::string s);
+
+}  // namespace ipc::container

@@ -1,0 +1,44 @@
+// The `docker run` command line as a pure function, so the sandbox flags
+// (limits, dropped capabilities, no network, no mounts) are unit-tested
+// without an engine. podman accepts the same flags.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "container/container_runner.h"
+
+namespace ipc::container {
+
+// The capabilities the assignment's scripts need as root inside, each
+// checked by dropping it in a real run: adduser (CHOWN, DAC_OVERRIDE,
+// FOWNER), `su - garfield` (SETUID, SETGID), root signalling garfield's
+// processes (KILL). Everything else of Docker's default set is dropped.
+inline constexpr const char* kCapabilities[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER",
+                                                "SETUID", "SETGID",       "KILL"};
+inline constexpr int kNofileLimit = 1024;
+inline constexpr const char* kNamePrefix = "ipc-grader-";
+
+// A student's name as a container-name fragment: [A-Za-z0-9_.-] only
+// (spaces, slashes, non-ASCII bytes become '-', runs of '-' collapse),
+// starting with an alphanumeric, at most 40 characters; "job" if nothing
+// usable is left.
+std::string SanitiseName(std::string_view hint);
+
+// `ipc-grader-<SanitiseName(hint)>-<16 random hex>`: unique across runs
+// and grader processes, recognisable in `docker ps`.
+std::string ContainerName(std::string_view hint);
+
+// Random lowercase hex of 2*bytes characters (std::random_device).
+std::string RandomHex(int bytes);
+
+// Arguments after the engine binary (and its global flags), starting with
+// "run". Never contains a bind mount, a published port or --privileged;
+// the container's command follows the image verbatim. `engine_options`
+// (engine-specific run options) go just before the image.
+std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& name,
+                                      const std::string& job_label_value = "1",
+                                      const std::vector<std::string>& engine_options = {});
+
+}  // namespace ipc::container

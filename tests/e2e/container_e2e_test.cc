@@ -1,0 +1,353 @@
+// The docker CLI runner against the real engine and the grading image.
+// Skips when no engine answers, fails instead when CI=true.
+//
+// Each test gives its runner a job-label value of its own, so ReapLeftovers
+// and the "nothing left behind" check in TearDown see only this test's
+// containers even while other e2e suites run in parallel.
+#include <atomic>
+#include <cstdlib>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "container/container_runner.h"
+#include "container/engine_cli.h"
+#include "container/process.h"
+#include "container/run_args.h"
+#include "util/error.h"
+
+namespace ipc::container {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kImage = "ipc-grader/python:bookworm";
+
+bool InCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+::testing::AssertionResult Has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << part << "' not in: " << text;
+}
+
+// docker by default; IPC_E2E_ENGINE=podman runs the same suite on podman.
+std::string Engine() {
+  const char* engine = std::getenv("IPC_E2E_ENGINE");
+  return engine != nullptr && *engine != '\0' ? engine : "docker";
+}
+
+// The engine's CLI directly, to look at it behind the runner's back.
+ProcessResult Docker(std::vector<std::string> args) {
+  ProcessOptions o;
+  o.argv = {Engine()};
+  if (Engine() == "podman") o.argv.insert(o.argv.end(), {"--runtime", "runc"});
+  o.argv.insert(o.argv.end(), args.begin(), args.end());
+  o.deadline = 120s;
+  return RunProcess(o);
+}
+
+std::string ContainersNamed(const std::string& name) {
+  // docker matches the filter against "/name", podman against "name".
+  return Trim(Docker({"ps", "-a", "--filter", "name=^/?" + name + "$", "--format", "{{.Names}}"})
+                  .stdout_data);
+}
+
+class ContainerE2e : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    job_ = "e2e-" + RandomHex(6);
+    CliOptions options;
+    options.job_label_value = job_;
+    runner_ = MakeCliRunner(Engine(), options);
+    try {
+      runner_->CheckEngine();
+      runner_->EnsureImage(kImage);
+    } catch (const Fatal& e) {
+      if (InCi()) FAIL() << "CI=true but the engine is unusable: " << e.what();
+      GTEST_SKIP() << e.what();
+    }
+    ready_ = true;
+  }
+
+  void TearDown() override {
+    if (!ready_) return;
+    for (const std::string& image : images_to_remove_) Docker({"rmi", "-f", image});
+    // Nothing this test started may survive it.
+    const ProcessResult left = Docker(
+        {"ps", "-a", "--filter", std::string("label=") + kLabel + "=" + job_, "--format",
+         "{{.Names}}"});
+    EXPECT_TRUE(left.Succeeded()) << left.stderr_data;
+    EXPECT_EQ(Trim(left.stdout_data), "") << "containers left behind";
+  }
+
+  RunSpec Spec(std::vector<std::string> command) const {
+    RunSpec spec;
+    spec.image = kImage;
+    spec.command = std::move(command);
+    spec.limits.wall_s = 120;
+    spec.name_hint = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    return spec;
+  }
+
+  std::string job_;
+  std::unique_ptr<ContainerRunner> runner_;
+  std::vector<std::string> images_to_remove_;
+  bool ready_ = false;
+};
+
+TEST_F(ContainerE2e, ExitCodeAndOutput) {
+  const RunResult r = runner_->Run(Spec({"sh", "-c", "echo hi; echo oops >&2; exit 3"}));
+  EXPECT_FALSE(r.engine_failure) << r.engine_error;
+  EXPECT_TRUE(r.started);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.stdout_data, "hi\n");
+  EXPECT_EQ(r.stderr_data, "oops\n");
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_FALSE(r.oom_killed);
+  EXPECT_EQ(ContainersNamed(r.container_name), "");
+}
+
+TEST_F(ContainerE2e, StdinIsStreamedThenClosed) {
+  RunSpec spec = Spec({"cat"});
+  spec.stdin_data = std::string(300000, 'p') + "\nend\n";
+  const RunResult r = runner_->Run(spec);
+  EXPECT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
+  EXPECT_EQ(r.stdout_data.size(), spec.stdin_data.size());
+  EXPECT_TRUE(r.stdout_data == spec.stdin_data);  // no 300 KB dump on failure
+}
+
+TEST_F(ContainerE2e, WallLimitRemovesTheContainer) {
+  RunSpec spec = Spec({"sleep", "1000"});
+  spec.limits.wall_s = 2;
+  const RunResult r = runner_->Run(spec);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_FALSE(r.engine_failure) << r.engine_error;
+  EXPECT_FALSE(r.exit_code);
+  EXPECT_EQ(ContainersNamed(r.container_name), "");
+}
+
+TEST_F(ContainerE2e, MemoryHogIsOomKilled) {
+  RunSpec spec = Spec({"python3", "-c", "data = b'x' * (2 << 30)\nprint(len(data))"});
+  spec.limits.memory_bytes = 256ull << 20;
+  const RunResult r = runner_->Run(spec);
+  EXPECT_FALSE(r.engine_failure) << r.engine_error;
+  EXPECT_EQ(r.exit_code, 128 + SIGKILL);
+  // podman 4.3 on this cgroup v1 host reports OOMKilled=false even when
+  // the kernel's OOM killer fired; Docker reports it.
+  if (Engine() == "docker") {
+    EXPECT_TRUE(r.oom_killed);
+  }
+  EXPECT_EQ(r.stdout_data, "");
+}
+
+TEST_F(ContainerE2e, OnlyLoopbackInside) {
+  const RunResult r = runner_->Run(Spec({"cat", "/proc/net/dev"}));
+  ASSERT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
+  // Two header lines, then "  <iface>: counters..." per interface.
+  std::set<std::string> interfaces;
+  std::istringstream in(r.stdout_data);
+  std::string line;
+  for (int i = 0; i < 2 && std::getline(in, line); ++i) {
+  }
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) interfaces.insert(Trim(line.substr(0, colon)));
+  }
+  EXPECT_EQ(interfaces, std::set<std::string>{"lo"});
+}
+
+TEST_F(ContainerE2e, OutputFloodIsCappedAndCounted) {
+  RunSpec spec = Spec({"head", "-c", "50000000", "/dev/zero"});
+  spec.limits.output_cap = 1u << 20;
+  const RunResult r = runner_->Run(spec);
+  EXPECT_EQ(r.exit_code, 0) << r.engine_error;
+  EXPECT_EQ(r.stdout_data.size(), 1u << 20);
+  EXPECT_EQ(r.stdout_bytes, 50000000u);
+}
+
+TEST_F(ContainerE2e, SandboxLimitsAreInForceInside) {
+  RunSpec spec = Spec(
+      {"sh", "-c",
+       "grep CapEff /proc/self/status; ulimit -n; "
+       "python3 -c 'import resource; print(resource.getrlimit(resource.RLIMIT_FSIZE)[0])'; "
+       "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"});
+  spec.limits.file_size_bytes = 8ull << 20;
+  spec.limits.pids = 77;
+  const RunResult r = runner_->Run(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
+  // CHOWN(0) DAC_OVERRIDE(1) FOWNER(3) KILL(5) SETGID(6) SETUID(7).
+  const unsigned mask = 1u << 0 | 1u << 1 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 7;
+  char cap_line[64];
+  std::snprintf(cap_line, sizeof cap_line, "CapEff:\t%016x\n", mask);
+  EXPECT_EQ(r.stdout_data, std::string(cap_line) + "1024\n" + std::to_string(8ull << 20) +
+                               "\n77\n");
+}
+
+TEST_F(ContainerE2e, AssignmentScriptsWorkWithTheReducedCapabilities) {
+  // What the assignment's DD test does as root: adduser, chown, su - user.
+  const RunResult r = runner_->Run(Spec(
+      {"sh", "-c",
+       "set -e; mkdir litterbox; adduser garfield --disabled-password --gecos '' >/dev/null; "
+       "chown garfield ./litterbox; chmod g+rwx ./litterbox; stat -c %U litterbox; "
+       "su - garfield -c 'id -un; pwd'"}));
+  EXPECT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, "garfield\ngarfield\n/home/garfield\n");
+}
+
+TEST_F(ContainerE2e, MissingImageIsAnEngineFailure) {
+  RunSpec spec = Spec({"true"});
+  spec.image = "ipc-grader/no-such-image:" + job_;
+  const RunResult r = runner_->Run(spec);
+  EXPECT_TRUE(r.engine_failure);
+  EXPECT_FALSE(r.started);
+  EXPECT_TRUE(Has(r.engine_error, "no-such-image"));
+}
+
+TEST_F(ContainerE2e, CommandMissingInTheImageIsAnEngineFailureNotAnExitCode) {
+  const RunResult r = runner_->Run(Spec({"ipc-grader-no-such-command"}));
+  EXPECT_TRUE(r.engine_failure);
+  EXPECT_FALSE(r.started);
+  EXPECT_TRUE(Has(r.engine_error, "ipc-grader-no-such-command"));
+  EXPECT_EQ(ContainersNamed(r.container_name), "");
+}
+
+TEST_F(ContainerE2e, ConcurrentRunsKeepTheirOwnStreams) {
+  constexpr int kRuns = 4;
+  std::vector<RunResult> results(kRuns);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRuns; ++i) {
+    threads.emplace_back([&, i] {
+      RunSpec spec = Spec({"sh", "-c", "cat; exit " + std::to_string(i)});
+      spec.stdin_data = "run " + std::to_string(i);
+      results[static_cast<std::size_t>(i)] = runner_->Run(spec);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kRuns; ++i) {
+    const RunResult& r = results[static_cast<std::size_t>(i)];
+    EXPECT_EQ(r.exit_code, i) << r.engine_error;
+    EXPECT_EQ(r.stdout_data, "run " + std::to_string(i));
+  }
+}
+
+TEST_F(ContainerE2e, DeriveImageIsCachedByContent) {
+  const std::string nonce = RandomHex(8);
+  const std::map<std::string, std::string> files = {
+      {"/opt/ipc-grader/probe", "#!/bin/sh\necho probe " + nonce + "\n"},
+      {"/usr/local/share/ipc-grader/note", nonce}};
+  const std::string tag = runner_->DeriveImage(kImage, files);
+  images_to_remove_.push_back(tag);
+  EXPECT_TRUE(Has(tag, "ipc-grader/run:"));
+  const auto image_id = [&] {
+    return Trim(Docker({"image", "inspect", "--format", "{{.Id}}", tag}).stdout_data);
+  };
+  const std::string first_id = image_id();
+  ASSERT_FALSE(first_id.empty());
+
+  // Same content: same tag, and the image was not rebuilt (a rebuild
+  // commits a new image, with a new id, under the tag).
+  EXPECT_EQ(runner_->DeriveImage(kImage, files), tag);
+  EXPECT_EQ(image_id(), first_id);
+  // The temporary container it committed from is gone.
+  const std::string hash = tag.substr(tag.find(':') + 1);
+  EXPECT_EQ(Trim(Docker({"ps", "-a", "--filter", "name=ipc-grader-derive-" + hash, "--format",
+                         "{{.Names}}"})
+                     .stdout_data),
+            "");
+
+  RunSpec spec = Spec({"sh", "-c",
+                       "/opt/ipc-grader/probe; stat -c '%a %U' /opt/ipc-grader/probe "
+                       "/usr/local/share/ipc-grader/note"});
+  spec.image = tag;
+  const RunResult r = runner_->Run(spec);
+  EXPECT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
+  EXPECT_EQ(r.stdout_data, "probe " + nonce + "\n755 root\n755 root\n");
+}
+
+TEST_F(ContainerE2e, ReapLeftoversRemovesOnlyItsOwnLabel) {
+  const std::string mine = "ipc-grader-reap-" + job_;
+  const std::string other = "ipc-grader-other-" + job_;
+  ASSERT_TRUE(Docker({"create", "--label", std::string(kLabel) + "=" + job_, "--name", mine,
+                      kImage, "true"})
+                  .Succeeded());
+  ASSERT_TRUE(Docker({"create", "--label", std::string(kLabel) + "=not-" + job_, "--name", other,
+                      kImage, "true"})
+                  .Succeeded());
+  EXPECT_EQ(runner_->ReapLeftovers(), 1);
+  EXPECT_EQ(ContainersNamed(mine), "");
+  EXPECT_EQ(ContainersNamed(other), other);  // another grader's job
+  Docker({"rm", "-f", other});
+  EXPECT_EQ(runner_->ReapLeftovers(), 0);
+}
+
+TEST_F(ContainerE2e, KillAllRemovesRunningContainersAndRefusesNewOnes) {
+  RunResult result;
+  std::thread worker([&] { result = runner_->Run(Spec({"sleep", "1000"})); });
+  // Wait (bounded) until the engine reports the container running.
+  bool running = false;
+  for (int i = 0; i < 600 && !running; ++i) {
+    running = !Trim(Docker({"ps", "-q", "--filter", std::string("label=") + kLabel + "=" + job_,
+                            "--filter", "status=running"})
+                        .stdout_data)
+                   .empty();
+    if (!running) std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(running);
+  runner_->KillAll();
+  worker.join();
+  EXPECT_TRUE(result.engine_failure);
+  EXPECT_TRUE(Has(result.engine_error, "shutting down"));
+  EXPECT_EQ(ContainersNamed(result.container_name), "");
+
+  const RunResult after = runner_->Run(Spec({"true"}));
+  EXPECT_TRUE(after.engine_failure);
+  EXPECT_TRUE(Has(after.engine_error, "shutting down"));
+}
+
+// No fixture: these need the docker CLI at most, never an engine.
+TEST(ContainerEngineCheck, UnreachableDockerHostIsFatalWithAFix) {
+  CliOptions options;
+  options.env = {{"DOCKER_HOST", "unix:///nonexistent.sock"}};
+  const auto runner = MakeCliRunner("docker", options);
+  try {
+    runner->CheckEngine();
+    FAIL() << "CheckEngine accepted an unreachable DOCKER_HOST";
+  } catch (const Fatal& e) {
+    EXPECT_TRUE(Has(e.what(), "Fix"));
+    if (!FindOnPath("docker").empty()) {
+      EXPECT_TRUE(Has(e.what(), "/nonexistent.sock"));
+    }
+  }
+}
+
+TEST(ContainerEngineCheck, MissingCliIsFatalAndRunsFailAsEngineFailures) {
+  CliOptions options;
+  options.binary = "/nonexistent/bin/docker";
+  const auto runner = MakeCliRunner("docker", options);
+  try {
+    runner->CheckEngine();
+    FAIL() << "CheckEngine accepted a missing CLI";
+  } catch (const Fatal& e) {
+    EXPECT_TRUE(Has(e.what(), "not installed"));
+    EXPECT_TRUE(Has(e.what(), "Fix"));
+  }
+  RunSpec spec;
+  spec.image = kImage;
+  const RunResult r = runner->Run(spec);
+  EXPECT_TRUE(r.engine_failure);
+  EXPECT_FALSE(r.started);
+}
+
+TEST(ContainerEngineCheck, UnknownEngineIsFatal) {
+  EXPECT_THROW(MakeCliRunner("lxc"), Fatal);
+}
+
+}  // namespace
+}  // namespace ipc::container
