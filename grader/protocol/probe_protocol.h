@@ -12,11 +12,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace ipc::protocol {
 
@@ -29,31 +29,37 @@ enum class StdoutMode { kPipe, kFile, kPty };
 
 // One process to run inside the container.
 struct ProcessSpec {
-  std::vector<std::string> argv;      // argv[0] resolved through PATH
-  std::string cwd;                    // absolute; empty = plan workdir
-  std::string user;                   // empty = root; else run as this user
-  bool login_shell = false;           // run via `su - USER -c` (cwd = home)
-  std::string stdin_data;             // bytes fed on stdin, then EOF
+  std::vector<std::string> argv;  // argv[0] resolved through PATH
+  // Empty = the step's directory (the workdir, or its sandbox copy); a
+  // relative path resolves against that directory.
+  std::string cwd;
+  std::string user;                        // empty = root; else run as this user
+  bool login_shell = false;                // run via `su - USER -c` (cwd = home)
+  std::string stdin_data;                  // bytes fed on stdin, then EOF
   std::map<std::string, std::string> env;  // added to a minimal fixed env
   StdoutMode stdout_mode = StdoutMode::kPipe;
-  double timeout_s = 10;              // wall limit; SIGKILL to the group after
-  std::size_t output_cap = 64 * 1024; // bytes kept per stream; rest counted
+  double timeout_s = 10;               // wall limit; SIGKILL to the group after
+  std::size_t output_cap = 64 * 1024;  // bytes kept per stream; rest counted
+
+  bool operator==(const ProcessSpec&) const = default;
 };
 
 // What happened to one process.
 struct ProcessResult {
-  bool started = false;          // false: exec failed (see error)
-  std::string error;             // probe-side failure description
-  int pid = 0;                   // pid inside the container
-  std::optional<int> exit_code;  // set when it exited normally
-  std::optional<int> term_signal;// set when killed by a signal
-  bool timed_out = false;        // killed by the probe's wall limit
-  std::string stdout_data;       // first output_cap bytes
-  std::string stderr_data;       // (pty mode: merged into stdout)
-  std::uint64_t stdout_bytes = 0;// total produced, including dropped
+  bool started = false;            // false: exec failed (see error)
+  std::string error;               // probe-side failure description
+  int pid = 0;                     // pid inside the container
+  std::optional<int> exit_code;    // set when it exited normally
+  std::optional<int> term_signal;  // set when killed by a signal
+  bool timed_out = false;          // killed by the probe's wall limit
+  std::string stdout_data;         // first output_cap bytes
+  std::string stderr_data;         // (pty mode: merged into stdout)
+  std::uint64_t stdout_bytes = 0;  // total produced, including dropped
   std::uint64_t stderr_bytes = 0;
   double wall_s = 0;
-  double cpu_s = 0;              // user+sys of the process tree
+  double cpu_s = 0;  // user+sys of the process tree
+
+  bool operator==(const ProcessResult&) const = default;
 };
 
 // One step of the plan.
@@ -66,14 +72,26 @@ struct Step {
   Kind kind = Kind::kExec;
   ProcessSpec process;
   // kSignal only:
-  int signal = 0;                  // signal number to send
-  std::vector<int> ready_signals;  // ready when all are caught (SigCgt)...
-  bool ready_on_pause = true;      // ...or when blocked in pause()
-  double ready_timeout_s = 5;      // bounded readiness wait
+  int signal = 0;  // signal number to send
+  // Ready when every one of ready_signals is caught (SigCgt) AND the process
+  // is asleep (state S): a program that has installed its handlers but not
+  // yet reached pause() would otherwise get the signal early, run the
+  // handler, and then block in pause() forever. Or, with ready_on_pause,
+  // when it is blocked in pause()/sigsuspend() whatever its handlers.
+  // If never ready by ready_timeout_s, the signal is sent anyway (ready =
+  // false in the observation) unless the process has already exited.
+  std::vector<int> ready_signals;
+  bool ready_on_pause = true;
+  double ready_timeout_s = 5;  // bounded readiness wait
   // Steps of the same group may run concurrently; groups run in order.
   int group = 0;
-  // Run in a private copy of the workdir (so mutations do not leak).
-  std::string sandbox;             // empty = the shared workdir
+  // Run in a private copy of the workdir (so mutations do not leak), made
+  // at the start of the step's group from the workdir's state then; steps
+  // of one group naming the same sandbox share one copy. Name: letters,
+  // digits, '.', '_', '-'.
+  std::string sandbox;  // empty = the shared workdir
+
+  bool operator==(const Step&) const = default;
 };
 
 // Readiness and timing of a signal step, in addition to ProcessResult.
@@ -83,27 +101,37 @@ struct SignalObservation {
   double ready_wait_s = 0;         // time from start to ready
   double cpu_while_waiting_s = 0;  // busy-wait detector
   bool signal_sent = false;
-  std::string pid_line;            // first stdout line seen before signal, if any
+  // pty mode only: the first line (without its newline) of what the program
+  // wrote before the signal was sent; empty in pipe and file modes.
+  std::string pid_line;
+
+  bool operator==(const SignalObservation&) const = default;
 };
 
 struct StepResult {
   std::string id;
   ProcessResult process;
   std::optional<SignalObservation> signal;
+
+  bool operator==(const StepResult&) const = default;
 };
 
 struct Plan {
   int version = kProtocolVersion;
-  std::string nonce;               // echoed in the report frame; stdin only
-  std::string workdir = "/root";   // where the submission is unpacked
+  std::string nonce;              // echoed in the report frame; stdin only
+  std::string workdir = "/root";  // where the submission is unpacked
   std::vector<Step> steps;
+
+  bool operator==(const Plan&) const = default;
 };
 
 struct Report {
   int version = kProtocolVersion;
   std::string nonce;
   std::vector<StepResult> steps;
-  std::string probe_error;         // set when the probe itself failed
+  std::string probe_error;  // set when the probe itself failed
+
+  bool operator==(const Report&) const = default;
 };
 
 // The report is written to the container's stdout framed by these markers
@@ -120,9 +148,15 @@ Report ReportFromJson(const nlohmann::json& j);
 
 // Extract the single report framed with `nonce` from raw container stdout.
 // Returns nullopt and sets *err when there is none or more than one.
-std::optional<Report> ExtractReport(const std::string& raw_stdout,
-                                    const std::string& nonce,
+std::optional<Report> ExtractReport(const std::string& raw_stdout, const std::string& nonce,
                                     std::string* err);
+
+// The complete frame the probe writes as its last output:
+//   kReportBegin nonce "\n" <one-line JSON> "\n" kReportEnd nonce "\n".
+// Byte fields are base64 inside the JSON, so no student byte sequence can
+// forge a marker inside a frame. Strings that are not valid UTF-8 (an error
+// message quoting a file name) are written with U+FFFD instead of throwing.
+std::string FrameReport(const Report& report);
 
 std::string StdoutModeName(StdoutMode m);
 StdoutMode StdoutModeFromName(const std::string& name);  // throws

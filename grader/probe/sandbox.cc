@@ -1,0 +1,70 @@
+#include "probe/sandbox.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+#include "probe/fd.h"
+#include "probe/step_runner.h"
+
+namespace ipc::probe {
+namespace {
+
+// Runs a helper command to completion; "" on success, else why not.
+std::string RunHelper(const std::vector<std::string>& argv, const std::string& private_dir) {
+  protocol::Step step;
+  step.id = "probe-helper";
+  step.process.argv = argv;
+  step.process.timeout_s = 300;
+  step.process.output_cap = 2048;
+  const auto r = RunStep(step, SpawnContext{"/", private_dir});
+  if (!r.process.started) return r.process.error;
+  if (r.process.timed_out) return "timed out";
+  if (r.process.exit_code != 0) {
+    return "failed (" +
+           (r.process.exit_code ? "exit " + std::to_string(*r.process.exit_code)
+                                : "signal " + std::to_string(r.process.term_signal.value_or(0))) +
+           "): " + r.process.stderr_data;
+  }
+  return "";
+}
+
+}  // namespace
+
+bool MakeDirs(const std::string& path, unsigned mode, std::string* err) {
+  for (std::size_t at = 1; at <= path.size(); ++at) {
+    if (at != path.size() && path[at] != '/') continue;
+    const std::string prefix = path.substr(0, at);
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+      *err = "cannot create '" + prefix + "': " + ErrnoText(errno);
+      return false;
+    }
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *err = "'" + path + "' is not a directory";
+    return false;
+  }
+  return true;
+}
+
+std::string MakeSandbox(const std::string& workdir, const std::string& root,
+                        const std::string& name, const std::string& private_dir, std::string* err) {
+  if (!MakeDirs(root, 0755, err)) return "";
+  ::chmod(root.c_str(), 0755);
+  const std::string dest = root + "/" + name;
+  struct stat st {};
+  if (::lstat(dest.c_str(), &st) == 0) {
+    if (auto why = RunHelper({"rm", "-rf", "--", dest}, private_dir); !why.empty()) {
+      *err = "cannot remove the old sandbox '" + dest + "': rm " + why;
+      return "";
+    }
+  }
+  if (auto why = RunHelper({"cp", "-a", "--", workdir, dest}, private_dir); !why.empty()) {
+    *err = "cannot copy '" + workdir + "' to '" + dest + "': cp " + why;
+    return "";
+  }
+  return dest;
+}
+
+}  // namespace ipc::probe

@@ -1,0 +1,416 @@
+// The probe protocol: JSON round trips (with arbitrary bytes), every
+// validation error path, and report framing against forged or doubled
+// frames.
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "protocol/base64.h"
+#include "protocol/probe_protocol.h"
+
+namespace ipc::protocol {
+namespace {
+
+using nlohmann::json;
+
+std::string AllBytes() {
+  std::string s;
+  for (int i = 0; i < 256; ++i) s += static_cast<char>(i);
+  return s;
+}
+
+Plan SamplePlan() {
+  Plan plan;
+  plan.nonce = "0123abcd";
+  plan.workdir = "/root";
+  Step build;
+  build.id = "build/run";
+  build.process.argv = {"make", "-C", "dir with space"};
+  build.process.timeout_s = 30;
+  plan.steps.push_back(build);
+  Step cat;
+  cat.id = "cat/student/binary";
+  cat.group = 2;
+  cat.sandbox = "cat";
+  cat.process.argv = {"python", "cat.py"};
+  cat.process.cwd = "sub";
+  cat.process.user = "garfield";
+  cat.process.login_shell = true;
+  cat.process.stdin_data = AllBytes() + "\xff\xfe\n";
+  cat.process.env = {{"PYTHONIOENCODING", "utf-8"}, {"X", ""}};
+  cat.process.stdout_mode = StdoutMode::kFile;
+  cat.process.output_cap = 4096;
+  plan.steps.push_back(cat);
+  Step sig;
+  sig.id = "listener/student-pty";
+  sig.kind = Step::Kind::kSignal;
+  sig.group = 1;
+  sig.process.argv = {"./listener"};
+  sig.process.stdout_mode = StdoutMode::kPty;
+  sig.signal = SIGUSR1;
+  sig.ready_signals = {SIGINT, SIGUSR1};
+  sig.ready_on_pause = false;
+  sig.ready_timeout_s = 2.5;
+  plan.steps.push_back(sig);
+  return plan;
+}
+
+Report SampleReport() {
+  Report r;
+  r.nonce = "0123abcd";
+  StepResult a;
+  a.id = "build/run";
+  a.process.started = true;
+  a.process.pid = 12;
+  a.process.exit_code = 0;
+  a.process.stdout_data = AllBytes();
+  a.process.stderr_data = "\x80\x81 not utf-8";
+  a.process.stdout_bytes = 1ull << 40;
+  a.process.stderr_bytes = 12;
+  a.process.wall_s = 0.25;
+  a.process.cpu_s = 0.125;
+  r.steps.push_back(a);
+  StepResult b;
+  b.id = "listener/student-pty";
+  b.process.started = true;
+  b.process.pid = 40;
+  b.process.term_signal = SIGKILL;
+  b.process.timed_out = true;
+  SignalObservation o;
+  o.ready = true;
+  o.ready_by = "sigcgt";
+  o.ready_wait_s = 0.05;
+  o.cpu_while_waiting_s = 0.01;
+  o.signal_sent = true;
+  o.pid_line = "Listener PID: 40\xff";
+  b.signal = o;
+  r.steps.push_back(b);
+  StepResult c;
+  c.id = "missing";
+  c.process.error = "argv[0] 'nope': not found in PATH";
+  r.steps.push_back(c);
+  return r;
+}
+
+// The error text PlanFromJson gives for a sample plan changed by `edit`.
+std::string PlanError(const std::function<void(json&)>& edit) {
+  json j = ToJson(SamplePlan());
+  edit(j);
+  try {
+    PlanFromJson(j);
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+std::string ReportError(const std::function<void(json&)>& edit) {
+  json j = ToJson(SampleReport());
+  edit(j);
+  try {
+    ReportFromJson(j);
+  } catch (const ProtocolError& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(Base64, RoundTripsEveryLengthAndByte) {
+  const std::string all = AllBytes();
+  for (std::size_t n = 0; n <= all.size(); ++n) {
+    const std::string in = all.substr(all.size() - n);
+    auto out = Base64Decode(Base64Encode(in));
+    ASSERT_TRUE(out) << n;
+    EXPECT_EQ(*out, in) << n;
+  }
+  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");  // RFC 4648 test vector
+  EXPECT_EQ(Base64Encode("fooba"), "Zm9vYmE=");
+}
+
+TEST(Base64, RejectsMalformedInputAndSaysWhere) {
+  std::size_t at = 99;
+  EXPECT_FALSE(Base64Decode("Zm9", &at));  // not a multiple of 4
+  EXPECT_EQ(at, 3u);
+  EXPECT_FALSE(Base64Decode("Zm*v", &at));
+  EXPECT_EQ(at, 2u);
+  EXPECT_FALSE(Base64Decode("Zg==Zg==", &at));  // padding in the middle
+  EXPECT_EQ(at, 2u);
+  EXPECT_FALSE(Base64Decode("Z===", &at));
+}
+
+TEST(PlanJson, RoundTripsEveryFieldIncludingBinaryStdin) {
+  const Plan plan = SamplePlan();
+  const json j = ToJson(plan);
+  // Survives a trip through text too (what crosses the container boundary).
+  EXPECT_EQ(PlanFromJson(json::parse(j.dump())), plan);
+}
+
+TEST(PlanJson, OmitsEmptyOptionalFields) {
+  const json j = ToJson(SamplePlan())["steps"][0];
+  EXPECT_FALSE(j.contains("sandbox"));
+  EXPECT_FALSE(j.contains("signal"));
+  EXPECT_FALSE(j.contains("ready_signals"));
+  EXPECT_FALSE(j["process"].contains("cwd"));
+  EXPECT_FALSE(j["process"].contains("user"));
+  EXPECT_FALSE(j["process"].contains("login_shell"));
+  EXPECT_FALSE(j["process"].contains("stdin_b64"));
+  EXPECT_FALSE(j["process"].contains("env"));
+  EXPECT_TRUE(j["process"].contains("timeout_s"));
+}
+
+TEST(PlanJson, AbsentOptionalFieldsTakeTheStructDefaults) {
+  const json j = json::parse(R"({"version":1,"nonce":"n1","steps":[
+      {"id":"a","kind":"exec","process":{"argv":["true"]}}]})");
+  const Plan plan = PlanFromJson(j);
+  EXPECT_EQ(plan.workdir, "/root");
+  ASSERT_EQ(plan.steps.size(), 1u);
+  ProcessSpec want;
+  want.argv = {"true"};
+  EXPECT_EQ(plan.steps[0].process, want);
+}
+
+TEST(PlanJson, NamesTheFieldPathOfEveryTypeError) {
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["process"]["timeout_s"] = "5"; }),
+            "steps[2].process.timeout_s: expected number");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"][1] = 3; }),
+            "steps[0].process.argv[1]: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"] = "make"; }),
+            "steps[0].process.argv: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["group"] = 1.5; }),
+            "steps[0].group: expected integer");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["group"] = 1ull << 40; }),
+            "steps[0].group: integer out of range");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["login_shell"] = 1; }),
+            "steps[1].process.login_shell: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["output_cap"] = -1; }),
+            "steps[0].process.output_cap: expected non-negative integer");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["env"] = json::array(); }),
+            "steps[1].process.env: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["env"]["X"] = 1; }),
+            "steps[1].process.env.X: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["stdin_b64"] = 7; }),
+            "steps[1].process.stdin_b64: expected base64 string");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["stdin_b64"] = "QUJD*A=="; }),
+            "steps[1].process.stdin_b64: invalid base64 at offset 4");
+  EXPECT_EQ(PlanError([](json& j) {
+              j["steps"][2]["ready_signals"] = {2, "USR1"};
+            }),
+            "steps[2].ready_signals[1]: expected integer");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["ready_signals"] = 2; }),
+            "steps[2].ready_signals: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0] = "exec"; }), "steps[0]: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"] = json::array(); }),
+            "steps[0].process: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"] = json::object(); }), "steps: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j = json::array(); }), "plan: expected object");
+}
+
+TEST(PlanJson, NamesMissingAndUnknownFields) {
+  EXPECT_EQ(PlanError([](json& j) { j.erase("nonce"); }), "nonce: missing");
+  EXPECT_EQ(PlanError([](json& j) { j.erase("version"); }), "version: missing");
+  EXPECT_EQ(PlanError([](json& j) { j.erase("steps"); }), "steps: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1].erase("id"); }), "steps[1].id: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1].erase("kind"); }), "steps[1].kind: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1].erase("process"); }),
+            "steps[1].process: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"].erase("argv"); }),
+            "steps[1].process.argv: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2].erase("signal"); }), "steps[2].signal: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["timout_s"] = 1; }),
+            "steps[0].process.timout_s: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["sandboxx"] = "a"; }),
+            "steps[0].sandboxx: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["extra"] = true; }), "extra: unknown field");
+}
+
+TEST(PlanJson, RejectsValuesTheProbeCannotRun) {
+  EXPECT_EQ(PlanError([](json& j) { j["version"] = 2; }),
+            "version: unsupported protocol version 2 (this build speaks 1; grader and probe must "
+            "come from the same build)");
+  EXPECT_EQ(PlanError([](json& j) { j["nonce"] = "a\nb"; }),
+            "nonce: expected 1..128 of [A-Za-z0-9_-]");
+  EXPECT_EQ(PlanError([](json& j) { j["nonce"] = ""; }), "nonce: expected 1..128 of [A-Za-z0-9_-]");
+  EXPECT_EQ(PlanError([](json& j) { j["workdir"] = "root"; }),
+            "workdir: expected an absolute path below /, got 'root'");
+  EXPECT_EQ(PlanError([](json& j) { j["workdir"] = "/"; }),
+            "workdir: expected an absolute path below /, got '/'");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["kind"] = "run"; }),
+            "steps[0].kind: expected \"exec\" or \"signal\", got \"run\"");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["id"] = ""; }), "steps[0].id: must not be empty");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["id"] = "build/run"; }),
+            "steps[2].id: duplicate id 'build/run' (first at steps[0])");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"] = json::array(); }),
+            "steps[0].process.argv: must not be empty");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"][0] = ""; }),
+            "steps[0].process.argv: argv[0] must not be empty");
+  EXPECT_EQ(
+      PlanError([](json& j) { j["steps"][0]["process"]["argv"][1] = std::string("a\0b", 3); }),
+      "steps[0].process.argv[1]: contains a NUL byte");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["stdout_mode"] = "tty"; }),
+            "steps[0].process.stdout_mode: expected \"pipe\", \"file\" or \"pty\", got \"tty\"");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["timeout_s"] = 0; }),
+            "steps[0].process.timeout_s: must be positive");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["user"] = ""; }),
+            "steps[1].process.login_shell: needs a user");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["env"]["A=B"] = "c"; }),
+            "steps[1].process.env: variable name 'A=B' is empty or contains '='");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox"] = "../up"; }),
+            "steps[1].sandbox: '../up' is not a valid name (letters, digits, '.', '_', '-'; not "
+            "'.' or '..'; at most 64)");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox"] = ".."; }).substr(0, 25),
+            "steps[1].sandbox: '..' is");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["signal"] = 0; }),
+            "steps[2].signal: expected a signal number 1..64");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["ready_signals"][1] = 65; }),
+            "steps[2].ready_signals[1]: expected a signal number 1..64");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["ready_timeout_s"] = -1; }),
+            "steps[2].ready_timeout_s: must not be negative");
+}
+
+TEST(ReportJson, RoundTripsBinaryOutputAndOptionals) {
+  const Report r = SampleReport();
+  EXPECT_EQ(ReportFromJson(json::parse(ToJson(r).dump())), r);
+}
+
+TEST(ReportJson, OmitsUnsetOptionals) {
+  const json j = ToJson(SampleReport());
+  EXPECT_FALSE(j.contains("probe_error"));
+  EXPECT_FALSE(j["steps"][0]["process"].contains("term_signal"));
+  EXPECT_FALSE(j["steps"][0]["process"].contains("error"));
+  EXPECT_FALSE(j["steps"][0].contains("signal"));
+  EXPECT_FALSE(j["steps"][1]["process"].contains("exit_code"));
+  EXPECT_FALSE(j["steps"][2]["process"].contains("stdout_b64"));
+  EXPECT_EQ(j["steps"][1]["process"]["term_signal"], SIGKILL);
+}
+
+TEST(ReportJson, NamesTheFieldPathOfEveryError) {
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"]["ready"] = "yes"; }),
+            "steps[1].signal.ready: expected boolean");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"]["ready_by"] = "magic"; }),
+            "steps[1].signal.ready_by: expected \"sigcgt\", \"pause\" or absent, got \"magic\"");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"]["pid_line_b64"] = "@@@@"; }),
+            "steps[1].signal.pid_line_b64: invalid base64 at offset 0");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["stdout_b64"] = "QQ"; }),
+            "steps[0].process.stdout_b64: invalid base64 at offset 2");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["exit_code"] = "0"; }),
+            "steps[0].process.exit_code: expected integer");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["stdout_bytes"] = -5; }),
+            "steps[0].process.stdout_bytes: expected non-negative integer");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["wall_s"] = nullptr; }),
+            "steps[0].process.wall_s: expected number");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["verdict"] = "PASSED"; }),
+            "steps[0].process.verdict: unknown field");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["score"] = 10; }),
+            "steps[0].score: unknown field");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0].erase("process"); }),
+            "steps[0].process: missing");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0].erase("id"); }), "steps[0].id: missing");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"] = 1; }),
+            "steps[1].signal: expected object");
+  EXPECT_EQ(ReportError([](json& j) { j["probe_error"] = false; }), "probe_error: expected string");
+  EXPECT_EQ(ReportError([](json& j) { j = 3; }), "report: expected object");
+}
+
+TEST(StdoutMode, NamesRoundTripAndUnknownNamesThrow) {
+  for (auto m : {StdoutMode::kPipe, StdoutMode::kFile, StdoutMode::kPty}) {
+    EXPECT_EQ(StdoutModeFromName(StdoutModeName(m)), m);
+  }
+  EXPECT_THROW(StdoutModeFromName("terminal"), ProtocolError);
+}
+
+// ---- ExtractReport ----
+
+struct ExtractTest : ::testing::Test {
+  std::optional<Report> Extract(const std::string& raw) {
+    err.clear();
+    return ExtractReport(raw, "0123abcd", &err);
+  }
+  std::string err;
+};
+
+TEST_F(ExtractTest, FindsTheFrameAmidJunkBeforeAndAfter) {
+  const Report r = SampleReport();
+  auto got = Extract("junk\x01\xff from tini\n" + FrameReport(r) + "trailing junk\n");
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(*got, r);
+}
+
+TEST_F(ExtractTest, AcceptsAFrameWhoseLastNewlineWasCut) {
+  std::string framed = FrameReport(SampleReport());
+  framed.pop_back();
+  EXPECT_TRUE(Extract(framed)) << err;
+}
+
+TEST_F(ExtractTest, FrameIsOneLineOfJsonBetweenMarkers) {
+  const std::string framed = FrameReport(SampleReport());
+  EXPECT_EQ(framed.rfind(std::string(kReportBegin) + "0123abcd\n{", 0), 0u);
+  EXPECT_EQ(std::count(framed.begin(), framed.end(), '\n'), 3);
+}
+
+TEST_F(ExtractTest, NoFrameIsAnError) {
+  EXPECT_FALSE(Extract("Traceback ... Killed\n"));
+  EXPECT_NE(err.find("no probe report"), std::string::npos) << err;
+}
+
+TEST_F(ExtractTest, AForgedFrameWithAnotherNonceIsRejectedEvenBesideTheRealOne) {
+  Report forged = SampleReport();
+  forged.nonce = "guessed";
+  EXPECT_FALSE(Extract(FrameReport(forged)));
+  EXPECT_NE(err.find("another nonce"), std::string::npos) << err;
+  EXPECT_FALSE(Extract(FrameReport(forged) + FrameReport(SampleReport())));
+  EXPECT_NE(err.find("another nonce"), std::string::npos) << err;
+  // A nonce that only extends ours is still another nonce.
+  EXPECT_FALSE(Extract(std::string(kReportBegin) + "0123abcdX\n{}\n" + kReportEnd + "0123abcdX\n"));
+  EXPECT_NE(err.find("another nonce"), std::string::npos) << err;
+}
+
+TEST_F(ExtractTest, TwoFramesWithTheRightNonceMeanTampering) {
+  const std::string one = FrameReport(SampleReport());
+  EXPECT_FALSE(Extract(one + one));
+  EXPECT_NE(err.find("tampered"), std::string::npos) << err;
+}
+
+TEST_F(ExtractTest, AStrayEndMarkerMeansTampering) {
+  const std::string one = FrameReport(SampleReport());
+  EXPECT_FALSE(Extract(one + kReportEnd + "0123abcd\n"));
+  EXPECT_NE(err.find("tampered"), std::string::npos) << err;
+}
+
+TEST_F(ExtractTest, ACutOffFrameIsAnError) {
+  const std::string one = FrameReport(SampleReport());
+  EXPECT_FALSE(Extract(one.substr(0, one.size() / 2)));
+  EXPECT_NE(err.find("cut off"), std::string::npos) << err;
+}
+
+TEST_F(ExtractTest, BadJsonOrBadReportInsideAFrameIsAnError) {
+  const std::string b = std::string(kReportBegin) + "0123abcd\n";
+  const std::string e = std::string(kReportEnd) + "0123abcd\n";
+  EXPECT_FALSE(Extract(b + "{not json\n" + e));
+  EXPECT_NE(err.find("not valid JSON"), std::string::npos) << err;
+  EXPECT_FALSE(Extract(b + R"({"version":1,"nonce":"0123abcd"})" + "\n" + e));
+  EXPECT_EQ(err, "the probe's report is malformed: steps: missing");
+  EXPECT_FALSE(Extract(b + R"({"version":1,"nonce":"other","steps":[]})" + "\n" + e));
+  EXPECT_NE(err.find("names nonce 'other'"), std::string::npos) << err;
+  EXPECT_FALSE(Extract(b + e));
+  EXPECT_NE(err.find("malformed"), std::string::npos) << err;
+}
+
+TEST_F(ExtractTest, StudentBytesInsideTheReportCannotForgeMarkers) {
+  Report r = SampleReport();
+  r.steps[0].process.stdout_data = FrameReport(SampleReport()) + kReportBegin + "0123abcd\n";
+  auto got = Extract(FrameReport(r));
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->steps[0].process.stdout_data, r.steps[0].process.stdout_data);
+}
+
+TEST(FrameReport, WritesInvalidUtf8InStringsAsReplacementCharacters) {
+  Report r = SampleReport();
+  r.probe_error = "cannot open '\xff'";
+  std::string err;
+  auto got = ExtractReport(FrameReport(r), r.nonce, &err);
+  ASSERT_TRUE(got) << err;
+  EXPECT_EQ(got->probe_error, "cannot open '\xEF\xBF\xBD'");
+}
+
+}  // namespace
+}  // namespace ipc::protocol
