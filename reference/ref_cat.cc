@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "reference/py_text.h"
 
@@ -120,18 +121,62 @@ std::string CatFile(const pt::PyStr& path) {
   return pt::TranslateNewlines(bytes) + "\n";
 }
 
+// Lexical os.path.normpath(os.path.abspath(p)) for an ASCII/UTF-8 path.
+std::string AbsNormPath(const std::string& p) {
+  std::string full = p;
+  if (full.empty() || full[0] != '/') {
+    char cwd[4096];
+    full = std::string(getcwd(cwd, sizeof cwd) ? cwd : "/") + "/" + p;
+  }
+  std::vector<std::string> parts;
+  std::size_t i = 0;
+  while (i <= full.size()) {
+    std::size_t j = full.find('/', i);
+    if (j == std::string::npos) j = full.size();
+    std::string part = full.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const auto& part : parts) out += "/" + part;
+  return out.empty() ? "/" : out;
+}
+
+// Seeded faults, for grading the student's own tests against broken cats.
+//   always-meow       prints MEOW whatever the input (never the file)
+//   refuse-traversal  the assignment's commented "secure way" (abspath check)
+//   always-leak       prints a leaked secret whatever the input or the user
+std::string Mutant(const std::string& mutant, const std::string& name) {
+  if (mutant == "always-meow") return "MEOW\n";
+  if (mutant == "always-leak") return "LEAKED: the secret\n";
+  // refuse-traversal: abs_filename.startswith(os.path.abspath("./litterbox/"))
+  if (AbsNormPath("./litterbox/" + name).rfind(AbsNormPath("./litterbox/"), 0) != 0) {
+    return "MEOW Sandbox escaped!\n";
+  }
+  return "";
+}
+
 int Main(int argc, char** argv) {
   pt::ErrorHandler stdin_errors = pt::ErrorHandler::kSurrogateEscape;
+  std::string mutant;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--stdin-errors=surrogateescape") {
       stdin_errors = pt::ErrorHandler::kSurrogateEscape;
     } else if (arg == "--stdin-errors=strict") {
       stdin_errors = pt::ErrorHandler::kStrict;
+    } else if (arg == "--mutant=always-meow" || arg == "--mutant=refuse-traversal" ||
+               arg == "--mutant=always-leak") {
+      mutant = std::string(arg.substr(9));
     } else {
       std::fprintf(stderr,
                    "ref-cat: unknown argument '%s'\n"
-                   "usage: ref-cat [--stdin-errors=surrogateescape|strict]\n",
+                   "usage: ref-cat [--stdin-errors=surrogateescape|strict]\n"
+                   "               [--mutant=always-meow|refuse-traversal|always-leak]\n",
                    argv[i]);
       return kUsage;
     }
@@ -154,6 +199,11 @@ int Main(int argc, char** argv) {
                     pt::Utf8ErrorMessage(input, *decoded.error));
   }
   const pt::PyStr path = U"./litterbox/" + pt::Strip(decoded.text);
+  if (!mutant.empty()) {
+    const auto name = pt::EncodeUtf8(pt::Strip(decoded.text), pt::ErrorHandler::kSurrogateEscape);
+    const std::string out = Mutant(mutant, name.value_or(""));
+    if (!out.empty()) return WriteAll(STDOUT_FILENO, out) ? 0 : kPythonFlushFailed;
+  }
 
   // Everything is printed at once: Python's stdout to a pipe or file is
   // block buffered, so only the final bytes are observable anyway. A closed

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
+#include <initializer_list>
 
 #if !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE)
 #error "signal() would have System V semantics; the seed gets BSD semantics"
@@ -40,10 +42,30 @@ void Sigusr1Handler(int /*sig*/) {
 
 }  // namespace
 
-int main() {
-  std::printf("Listener PID: %i\n", getpid());
-  signal(SIGINT, SigintHandler);
-  signal(SIGUSR1, Sigusr1Handler);
+// Seeded faults for grading student tests ("does test_listener.sh fail on a
+// broken listener?"). Without an argument the program is the seed exactly.
+//   --mutant=no-usr1    never installs the SIGUSR1 handler
+//   --mutant=no-sigint  never installs the SIGINT handler
+//   --mutant=swap-exit  exits 0 on SIGINT and 1 on SIGUSR1
+//   --mutant=no-pid     does not print the PID line
+int main(int argc, char** argv) {
+  const char* mutant = "";
+  auto known = [](const char* m) {
+    for (const char* k : {"no-usr1", "no-sigint", "swap-exit", "no-pid"}) {
+      if (std::strcmp(m, k) == 0) return true;
+    }
+    return false;
+  };
+  if (argc == 2 && std::strncmp(argv[1], "--mutant=", 9) == 0 && known(argv[1] + 9)) {
+    mutant = argv[1] + 9;
+  } else if (argc != 1) {
+    std::fprintf(stderr, "usage: ref-listener [--mutant=no-usr1|no-sigint|swap-exit|no-pid]\n");
+    return 2;
+  }
+  const bool swap = std::strcmp(mutant, "swap-exit") == 0;
+  if (std::strcmp(mutant, "no-pid") != 0) std::printf("Listener PID: %i\n", getpid());
+  if (std::strcmp(mutant, "no-sigint") != 0) signal(SIGINT, SigintHandler);
+  if (std::strcmp(mutant, "no-usr1") != 0) signal(SIGUSR1, Sigusr1Handler);
   pause();
-  return return_code;
+  return swap ? 1 - return_code : return_code;
 }
