@@ -1,0 +1,186 @@
+// stdin_cases: a matrix of crafted inputs fed on stdin to the student's
+// program and to the reference, under the same conditions, compared by
+// outcome class (content / refusal / crash + exit code / timeout).
+//   program:   [python, cat.py]     ({dir} = the folder the step runs in)
+//   reference: [ref-cat]
+//   refusal:   MEOW                 output prefix that means "refused"
+//   sandbox:   cat                  private copy of the submission (optional)
+//   setup:     "mkdir -p litterbox/adir"   bash, as root, in that copy first
+//   user:      garfield             run both programs as this user (optional)
+//   login_shell: false              `su - user -c` like test_full_dd.sh
+//   cases:
+//     - {name: treasure, stdin: "treasure.txt", expect: content}
+//     - {name: bad-utf8, stdin_hex: "ff0a"}
+//   expect (per case, optional): content | refusal | crash — the outcome the
+//   assignment requires, checked in addition to matching the reference.
+// Points: the fraction of cases that match.
+#include <fmt/format.h>
+
+#include "checks/classify.h"
+#include "checks/types.h"
+
+namespace ipc::checks {
+namespace {
+
+constexpr double kDefaultTimeout = 5;
+
+struct Case {
+  std::string name;
+  std::string stdin_data;
+  std::optional<OutcomeClass> expect;
+};
+
+struct Params {
+  std::vector<std::string> program;
+  std::vector<std::string> reference;
+  std::string refusal = "MEOW";
+  std::string sandbox;
+  std::string setup;
+  std::string user;
+  bool login_shell = false;
+  std::vector<Case> cases;
+};
+
+std::string FromHex(rubric::NodeReader& r, const YAML::Node& at, const std::string& hex) {
+  std::string out, digits;
+  for (char ch : hex) {
+    if (ch == ' ') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(ch))) r.Fail(at, "'stdin_hex' must be hex digits");
+    digits += ch;
+  }
+  if (digits.size() % 2 != 0) r.Fail(at, "'stdin_hex' must have an even number of digits");
+  for (std::size_t i = 0; i < digits.size(); i += 2) {
+    out += static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16));
+  }
+  return out;
+}
+
+Params Parse(const rubric::Check& check) {
+  auto r = ParamsReader(check);
+  Params p;
+  p.program = r.RequireStringList("program");
+  p.reference = r.RequireStringList("reference");
+  p.refusal = r.OptString("refusal").value_or("MEOW");
+  p.sandbox = r.OptString("sandbox").value_or("");
+  p.setup = r.OptString("setup").value_or("");
+  p.user = r.OptString("user").value_or("");
+  p.login_shell = r.OptBool("login_shell").value_or(false);
+  if (p.login_shell && p.user.empty()) r.FailKey("login_shell", "'login_shell' needs 'user'");
+  YAML::Node cases = r.Child("cases");
+  if (!cases || !cases.IsSequence() || cases.size() == 0) {
+    r.FailKey("cases", "'cases' must be a non-empty list of {name, stdin | stdin_hex}");
+  }
+  std::set<std::string> names;
+  for (const auto& node : cases) {
+    rubric::NodeReader cr(node, r.file(), r.what() + " case");
+    Case c;
+    c.name = cr.RequireString("name");
+    if (!names.insert(c.name).second) cr.Fail(node, "duplicate case name '" + c.name + "'");
+    auto text = cr.OptString("stdin");
+    auto hex = cr.OptString("stdin_hex");
+    if (text.has_value() == hex.has_value()) {
+      cr.Fail(node, "case '" + c.name + "' needs exactly one of 'stdin' or 'stdin_hex'");
+    }
+    c.stdin_data = text ? *text : FromHex(cr, node["stdin_hex"], *hex);
+    if (auto e = cr.OptString("expect")) {
+      if (*e == "content") c.expect = OutcomeClass::kContent;
+      else if (*e == "refusal") c.expect = OutcomeClass::kRefusal;
+      else if (*e == "crash") c.expect = OutcomeClass::kCrash;
+      else cr.Fail(node["expect"], "'expect' must be content, refusal or crash, got '" + *e + "'");
+    }
+    cr.RejectUnknown();
+    p.cases.push_back(std::move(c));
+  }
+  r.RejectUnknown();
+  return p;
+}
+
+class StdinCases : public CheckType {
+ public:
+  std::string Name() const override { return "stdin_cases"; }
+  void Validate(const rubric::Check& c, const rubric::Rubric&) const override { Parse(c); }
+
+  void Plan(const rubric::Check& c, const rubric::Rubric&, PlanBuilder& plan) const override {
+    const Params p = Parse(c);
+    if (!p.setup.empty()) {
+      protocol::Step s;
+      s.group = 1;
+      s.sandbox = p.sandbox;
+      s.process.argv = {"bash", "-c", p.setup};
+      s.process.timeout_s = 30;
+      plan.Add(c, "setup", s);
+    }
+    for (const auto& cs : p.cases) {
+      for (bool ref : {false, true}) {
+        protocol::Step s;
+        s.group = 2;
+        s.sandbox = p.sandbox;
+        s.process.argv = ref ? PlanBuilder::ResolveTools(p.reference) : p.program;
+        s.process.stdin_data = cs.stdin_data;
+        s.process.user = p.user;
+        s.process.login_shell = p.login_shell;
+        s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
+        s.process.output_cap = 4096;
+        plan.Add(c, (ref ? "reference/" : "student/") + cs.name, s);
+      }
+    }
+  }
+
+  Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
+    const Params p = Parse(c);
+    if (!p.setup.empty()) {
+      const auto* setup = ev.Step(c, "setup");
+      if (auto missing = MissingStep(ev, setup)) return *missing;
+      if (setup->process.exit_code != 0) {
+        return Outcome::Error("the grader's own set-up for this check failed (" +
+                              DescribeExit(setup->process) + "): " +
+                              Abbrev(setup->process.stderr_data, 300));
+      }
+    }
+    int passed = 0;
+    std::vector<std::string> problems;
+    std::string students, references;
+    for (const auto& cs : p.cases) {
+      const auto* st = ev.Step(c, "student/" + cs.name);
+      const auto* rf = ev.Step(c, "reference/" + cs.name);
+      if (auto missing = MissingStep(ev, st)) return *missing;
+      if (auto missing = MissingStep(ev, rf)) return *missing;
+      const Classified s = Classify(st->process, p.refusal);
+      const Classified r = Classify(rf->process, p.refusal);
+      const bool same = SameOutcome(s, r);
+      const bool as_required = !cs.expect || s.cls == *cs.expect;
+      students += fmt::format("{}{}: {}", students.empty() ? "" : "; ", cs.name, s.Describe(p.refusal));
+      references += fmt::format("{}{}: {}", references.empty() ? "" : "; ", cs.name, r.Describe(p.refusal));
+      if (same && as_required) {
+        ++passed;
+        continue;
+      }
+      std::string line = fmt::format("input {} ({}): yours {}", Abbrev(cs.stdin_data, 40), cs.name,
+                                     s.Describe(p.refusal));
+      if (!same) line += ", the reference " + r.Describe(p.refusal);
+      if (!as_required) line += ", the assignment requires " + OutcomeClassName(*cs.expect);
+      problems.push_back(line);
+    }
+    Outcome o;
+    o.student = students;
+    o.reference = references;
+    o.expected = fmt::format("{} inputs behave like the reference", p.cases.size());
+    o.fraction = static_cast<double>(passed) / static_cast<double>(p.cases.size());
+    if (problems.empty()) {
+      o.status = report::CheckStatus::kPass;
+      return o;
+    }
+    o.status = report::CheckStatus::kFail;
+    std::string list;
+    for (const auto& pr : problems) list += "\n- " + pr;
+    o.message = fmt::format("{} of {} inputs differ from the reference:{}", problems.size(),
+                            p.cases.size(), list);
+    return o;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<CheckType> MakeStdinCasesType() { return std::make_unique<StdinCases>(); }
+
+}  // namespace ipc::checks

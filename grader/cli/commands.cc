@@ -1,0 +1,10 @@
+#include "cli/commands.h"
+
+namespace ipc::cli {
+
+void RegisterCommands(CLI::App* app, std::function<int()>* run) {
+  RegisterGrade(app, run);
+  RegisterRubric(app, run);
+}
+
+}  // namespace ipc::cli

@@ -1,0 +1,65 @@
+// grader grade SOURCE: one submission, end to end. The TA's rerun.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/interrupt.h"
+#include "report/feedback.h"
+#include "util/error.h"
+
+namespace ipc::cli {
+
+namespace {
+
+struct GradeOptions {
+  CommonOptions common;
+  std::string source;
+  std::vector<std::string> refs;
+  std::string student;
+};
+
+int RunGrade(const GradeOptions& o) {
+  std::string student = o.student.empty() ? fetch::StudentNameFromSource(o.source) : o.student;
+  if (std::string why = pipeline::CheckStudentName(student); !why.empty()) {
+    throw Fatal(why + " (name the student with --student)");
+  }
+  auto session = OpenSession(o.common);
+  pipeline::GradeRequest req{student, o.source, o.refs};
+  report::Result result = pipeline::GradeOne(req, session->env);
+  if (Interrupts::Requested()) {
+    std::cerr << "grader: interrupted; containers removed, no result written\n";
+    return 128 + Interrupts::Signal();
+  }
+  report::WriteResultFiles(result, o.common.out_dir);
+  std::cout << report::SummaryLine(result) << "\n";
+  for (const auto& c : result.checks) {
+    if (c.status == report::CheckStatus::kPass || c.insight) continue;
+    std::cout << fmt::format("  {:<8} {} ({}/{})\n", report::CheckStatusName(c.status), c.title,
+                             c.score, c.max_score);
+  }
+  std::cout << fmt::format("  results: {}/{}/result.json, feedback.md\n", o.common.out_dir,
+                           result.student);
+  if (result.status != "graded") {
+    std::cerr << "grader: " << result.student << " not graded: " << result.error << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterGrade(CLI::App* app, std::function<int()>* run) {
+  auto o = std::make_shared<GradeOptions>();
+  CLI::App* cmd = app->add_subcommand(
+      "grade", "Grade one submission (a local path, file://, git://, https:// or ssh:// source)");
+  cmd->add_option("SOURCE", o->source, "Repository to grade")->required();
+  cmd->add_option("--ref", o->refs,
+                  "Ref to grade (tag, branch or commit); repeat for fallbacks. "
+                  "Default: the rubric's 'ref' list");
+  cmd->add_option("--student", o->student, "Student name (default: from the source)");
+  AddCommonOptions(cmd, &o->common);
+  cmd->callback([o, run] { *run = [o] { return RunGrade(*o); }; });
+}
+
+}  // namespace ipc::cli

@@ -1,0 +1,78 @@
+#include "cli/options.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "checks/check_type.h"
+#include "cli/interrupt.h"
+#include "util/error.h"
+
+#ifndef IPC_GRADER_VERSION
+#define IPC_GRADER_VERSION "dev"
+#endif
+
+namespace ipc::cli {
+
+namespace fs = std::filesystem;
+
+std::string GraderVersion() { return IPC_GRADER_VERSION; }
+
+std::string DefaultRubricPath() {
+  const fs::path rel = "rubrics/ipc-project.yaml";
+  if (fs::exists(rel)) return rel.string();
+  // build/bin/grader -> the source tree it was built from.
+  const fs::path beside = fs::path(pipeline::DefaultToolsDir()) / ".." / ".." / rel;
+  if (fs::exists(beside)) return fs::weakly_canonical(beside).string();
+  return rel.string();
+}
+
+void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
+  cmd->add_option("--rubric", o->rubric_path, "Rubric YAML (default: rubrics/ipc-project.yaml)");
+  cmd->add_option("--out", o->out_dir, "Output folder")->capture_default_str();
+  cmd->add_option("--image", o->image,
+                  "Grading image, instead of the rubric's image and its fallbacks");
+  cmd->add_option("--engine", o->engine, "Container engine CLI")
+      ->check(CLI::IsMember({"docker", "podman"}))
+      ->capture_default_str();
+  cmd->add_option("--cache", o->cache_dir,
+                  "Folder for the git mirrors (default: ~/.cache/ipc-grader)");
+  cmd->add_option("--token-env", o->token_env,
+                  "Environment variable holding the HTTPS token (never pass a token itself)")
+      ->capture_default_str();
+  cmd->add_option("--ssh-key", o->ssh_key, "Private key for ssh:// sources (default: ssh-agent)");
+}
+
+rubric::Rubric LoadAndValidateRubric(const std::string& path) {
+  rubric::Rubric r = rubric::LoadRubric(path);
+  checks::ValidateChecks(r);
+  return r;
+}
+
+std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
+  auto s = std::make_unique<Session>();
+  s->rubric = LoadAndValidateRubric(o.rubric_path.empty() ? DefaultRubricPath() : o.rubric_path);
+  s->runner = container::MakeCliRunner(o.engine);
+  container::ContainerRunner* runner = s->runner.get();
+  Interrupts::Install([runner] { runner->KillAll(); });
+  runner->CheckEngine();
+  runner->ReapLeftovers();
+  s->fetcher = fetch::MakeGitFetcher();
+  std::string cache = o.cache_dir;
+  if (cache.empty()) {
+    const char* xdg = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    cache = xdg && *xdg ? std::string(xdg) + "/ipc-grader"
+                        : std::string(home && *home ? home : "/tmp") + "/.cache/ipc-grader";
+  }
+  s->env.rubric = &s->rubric;
+  s->env.fetcher = s->fetcher.get();
+  s->env.runner = runner;
+  s->env.cache_dir = cache + "/git";
+  s->env.credentials.token_env = o.token_env;
+  s->env.credentials.ssh_key = o.ssh_key;
+  s->env.grader_version = GraderVersion();
+  pipeline::PrepareImage(o.image, pipeline::DefaultToolsDir(), &s->env);
+  return s;
+}
+
+}  // namespace ipc::cli

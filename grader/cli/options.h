@@ -1,0 +1,43 @@
+// Options shared by the commands that grade (grade, batch): where the
+// rubric, the output and the caches are, which engine and image to use.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "container/container_runner.h"
+#include "fetch/fetcher.h"
+#include "pipeline/grade.h"
+#include "rubric/rubric.h"
+
+namespace ipc::cli {
+
+struct CommonOptions {
+  std::string rubric_path;  // default: rubrics/ipc-project.yaml
+  std::string out_dir = "results";
+  std::string image;        // override of the rubric's image
+  std::string engine = "docker";
+  std::string cache_dir;    // default: ~/.cache/ipc-grader
+  std::string token_env = "IPC_GRADER_TOKEN";
+  std::string ssh_key;
+};
+
+void AddCommonOptions(CLI::App* cmd, CommonOptions* o);
+
+// Everything a grading run needs, set up once: rubric loaded and validated,
+// engine checked, leftovers reaped, image prepared. Throws Fatal / RubricError.
+struct Session {
+  rubric::Rubric rubric;
+  std::unique_ptr<fetch::Fetcher> fetcher;
+  std::unique_ptr<container::ContainerRunner> runner;
+  pipeline::Environment env;
+};
+std::unique_ptr<Session> OpenSession(const CommonOptions& o);
+
+std::string DefaultRubricPath();
+std::string GraderVersion();
+rubric::Rubric LoadAndValidateRubric(const std::string& path);
+
+}  // namespace ipc::cli

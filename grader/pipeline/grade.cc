@@ -1,0 +1,233 @@
+#include "pipeline/grade.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "checks/check_type.h"
+#include "protocol/probe_protocol.h"
+#include "score/scorer.h"
+#include "util/error.h"
+
+namespace ipc::pipeline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string Nonce() {
+  std::ifstream urandom("/dev/urandom", std::ios::binary);
+  unsigned char bytes[16] = {};
+  urandom.read(reinterpret_cast<char*>(bytes), sizeof bytes);
+  if (!urandom) throw Error("cannot read /dev/urandom for the report nonce");
+  std::string hex;
+  for (unsigned char b : bytes) hex += fmt::format("{:02x}", b);
+  return hex;
+}
+
+std::string NowIso() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string ReadBinary(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Fatal(fmt::format("cannot read {}: the grader's in-container tools are missing. "
+                            "Fix: build them (scripts/setup.sh --build), or set "
+                            "IPC_GRADER_TOOLS_DIR to the folder that holds probe, ref-cat "
+                            "and ref-listener.", path));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fetch::FetchRequest MakeFetchRequest(const GradeRequest& req, const Environment& env) {
+  fetch::FetchRequest f;
+  f.source = req.source;
+  f.refs = req.refs.empty() ? env.rubric->refs : req.refs;
+  f.cache_dir = env.cache_dir;
+  f.credentials = env.credentials;
+  return f;
+}
+
+report::Result ErrorResult(report::Result r, std::string message) {
+  r.status = "error";
+  r.error = std::move(message);
+  r.score = 0;
+  return r;
+}
+
+}  // namespace
+
+std::string CheckStudentName(const std::string& name) {
+  if (name.empty()) return "the student name is empty";
+  if (name.size() > 100) return "the student name is longer than 100 characters";
+  if (name[0] == '.') return "a student name must not start with '.'";
+  for (unsigned char c : name) {
+    if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-')) {
+      return fmt::format("the student name '{}' may hold only letters, digits, '.', '_' and '-'",
+                         name);
+    }
+  }
+  return "";
+}
+
+std::string DefaultToolsDir() {
+  if (const char* dir = std::getenv("IPC_GRADER_TOOLS_DIR"); dir && *dir) return dir;
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return ".";
+  return exe.parent_path().string();
+}
+
+void PrepareImage(const std::string& image_override, const std::string& tools_dir,
+                  Environment* env) {
+  std::vector<std::string> candidates;
+  if (!image_override.empty()) {
+    candidates = {image_override};
+  } else {
+    candidates.push_back(env->rubric->image);
+    for (const auto& f : env->rubric->image_fallbacks) candidates.push_back(f);
+  }
+  std::string failures;
+  for (const auto& image : candidates) {
+    try {
+      env->image_id = env->runner->EnsureImage(image);
+      env->image = image;
+      break;
+    } catch (const Fatal& e) {
+      failures += fmt::format("\n  {}: {}", image, e.what());
+    }
+  }
+  if (env->image_id.empty()) {
+    throw Fatal("no grading image is available:" + failures +
+                "\nFix: run scripts/setup.sh (it pulls python:latest, or builds the offline "
+                "stand-in ipc-grader/python:bookworm), or name one with --image.");
+  }
+  std::map<std::string, std::string> tools;
+  for (const char* name : {"probe", "ref-cat", "ref-listener"}) {
+    tools[std::string(checks::kToolsDir) + "/" + name] =
+        ReadBinary((std::filesystem::path(tools_dir) / name).string());
+  }
+  env->run_image = env->runner->DeriveImage(env->image_id, tools);
+}
+
+report::Result GradeOne(const GradeRequest& req, const Environment& env) {
+  const auto t_all = Clock::now();
+  const rubric::Rubric& rubric = *env.rubric;
+  report::Result result;
+  result.student = req.student;
+  result.source = fetch::RedactSource(req.source);
+  result.max_score = rubric.MaxScore();
+  result.provenance = {env.grader_version, rubric.path, rubric.sha256, env.image,
+                       env.image_id,       env.runner ? env.runner->EngineName() : "",
+                       NowIso()};
+
+  // 1. Fetch the graded ref, and any other ref a check looks at.
+  auto t0 = Clock::now();
+  const fetch::FetchRequest freq = MakeFetchRequest(req, env);
+  fetch::Snapshot snapshot;
+  fetch::FetchError ferr;
+  if (!env.fetcher->Fetch(freq, &snapshot, &ferr)) {
+    result.timing["fetch"] = Since(t0);
+    return ErrorResult(result, ferr.message);
+  }
+  result.ref = snapshot.revision.ref;
+  result.commit = snapshot.revision.commit;
+  result.commit_time = snapshot.revision.commit_time;
+  result.tag_time = snapshot.revision.tag_time;
+  checks::Evidence ev;
+  ev.rubric = &rubric;
+  ev.snapshot = &snapshot;
+  for (const auto& check : rubric.checks) {
+    for (const auto& ref : checks::FindType(check.type)->ExtraRefs(check)) {
+      if (ev.other_refs.count(ref) || ev.other_ref_errors.count(ref)) continue;
+      fetch::Snapshot other;
+      fetch::FetchError oerr;
+      if (env.fetcher->Resolve(freq, ref, &other, &oerr)) {
+        ev.other_refs.emplace(ref, std::move(other));
+      } else {
+        ev.other_ref_errors.emplace(ref, oerr.message);
+      }
+    }
+  }
+  result.timing["fetch"] = Since(t0);
+
+  // 2. Plan what the probe runs.
+  protocol::Plan plan;
+  plan.nonce = Nonce();
+  plan.workdir = rubric.workdir;
+  checks::PlanBuilder builder(&plan);
+  for (const auto& check : rubric.checks) {
+    checks::FindType(check.type)->Plan(check, rubric, builder);
+  }
+
+  // 3. One throwaway container: the plan on the first line of stdin, the
+  //    submission as a tar after it. Nothing is bind-mounted.
+  protocol::Report report;
+  t0 = Clock::now();
+  if (!plan.steps.empty()) {
+    container::RunSpec spec;
+    spec.image = env.run_image;
+    spec.command = {std::string(checks::kToolsDir) + "/probe"};
+    spec.workdir = "/";
+    spec.stdin_data = protocol::ToJson(plan).dump() + "\n" + snapshot.tar;
+    spec.limits.memory_bytes = rubric.limits.memory_mb << 20;
+    spec.limits.pids = rubric.limits.pids;
+    spec.limits.cpus = rubric.limits.cpus;
+    spec.limits.wall_s = rubric.limits.wall_s;
+    spec.name_hint = req.student;
+    spec.labels["io.ipc-grader.student"] = req.student;
+    const container::RunResult run = env.runner->Run(spec);
+    std::string why;
+    if (run.engine_failure) {
+      result.timing["container"] = Since(t0);
+      return ErrorResult(result, "container engine failure: " + run.engine_error);
+    }
+    if (auto rep = protocol::ExtractReport(run.stdout_data, plan.nonce, &why)) {
+      report = std::move(*rep);
+      ev.report = &report;
+    } else if (run.timed_out) {
+      ev.container_error = fmt::format(
+          "the whole run exceeded the rubric's {} s wall-time limit and was stopped",
+          rubric.limits.wall_s);
+    } else if (run.oom_killed) {
+      ev.container_error = fmt::format(
+          "the container ran out of memory (limit {} MB) and was killed", rubric.limits.memory_mb);
+    } else {
+      ev.container_error = fmt::format("{} (container exit {}; stderr: {})", why,
+                                       run.exit_code ? std::to_string(*run.exit_code) : "none",
+                                       checks::Abbrev(run.stderr_data, 300));
+    }
+  }
+  result.timing["container"] = Since(t0);
+
+  // 4. Score on the host, from observations only.
+  t0 = Clock::now();
+  score::Score(rubric, ev, &result);
+  result.timing["score"] = Since(t0);
+  if (!plan.steps.empty() && ev.report == nullptr) {
+    // No observations is the grader's problem to look into, not a zero for
+    // the student: the result says error, with the cause, and is regraded.
+    result = ErrorResult(std::move(result), ev.container_error);
+  }
+  result.timing["total"] = Since(t_all);
+  return result;
+}
+
+}  // namespace ipc::pipeline

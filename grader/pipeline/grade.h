@@ -1,0 +1,52 @@
+// The path one submission takes: fetch (libgit2) -> plan (check types) ->
+// one throwaway container running the probe -> score (host side) -> result.
+// Nothing here throws for a student's or a repository's failure: those come
+// back as a Result with status "error" and the cause.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "container/container_runner.h"
+#include "fetch/fetcher.h"
+#include "report/result.h"
+#include "rubric/rubric.h"
+
+namespace ipc::pipeline {
+
+// What stays the same for every submission of a run.
+struct Environment {
+  const rubric::Rubric* rubric = nullptr;
+  fetch::Fetcher* fetcher = nullptr;
+  container::ContainerRunner* runner = nullptr;
+  std::string cache_dir;          // git mirrors
+  fetch::Credentials credentials;
+  std::string image;              // as chosen (e.g. python:latest)
+  std::string image_id;           // its id
+  std::string run_image;          // image + probe + reference tools
+  std::string grader_version;
+};
+
+struct GradeRequest {
+  std::string student;
+  std::string source;
+  std::vector<std::string> refs;  // empty: the rubric's
+};
+
+report::Result GradeOne(const GradeRequest& request, const Environment& env);
+
+// Picks the image (override, the rubric's, then its fallbacks), bakes the
+// probe and the reference tools from `tools_dir` into it, and fills
+// env->image, image_id, run_image. Throws ipc::Fatal with the fix.
+void PrepareImage(const std::string& image_override, const std::string& tools_dir,
+                  Environment* env);
+
+// Folder of the running executable: where probe, ref-cat... are built.
+std::string DefaultToolsDir();
+
+// Student names become folder names: letters, digits, '.', '_', '-' only,
+// not starting with '.'. Returns "" when `name` is acceptable, else why not.
+std::string CheckStudentName(const std::string& name);
+
+}  // namespace ipc::pipeline

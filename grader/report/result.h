@@ -1,0 +1,87 @@
+// result.json: the contract every output (feedback, gradebook, Gradescope,
+// JUnit, summaries) is derived from. Later versions add fields; they never
+// rename or remove one.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ipc::report {
+
+inline constexpr int kResultSchemaVersion = 1;
+
+enum class CheckStatus { kPass, kFail, kError, kSkipped };
+std::string CheckStatusName(CheckStatus s);
+CheckStatus CheckStatusFromName(const std::string& s);  // throws ipc::Error
+
+struct CheckResult {
+  std::string id;
+  std::string part;
+  std::string title;
+  CheckStatus status = CheckStatus::kSkipped;
+  double score = 0;
+  double max_score = 0;
+  std::string message;    // what to fix, in a sentence or two
+  std::string expected;   // what the assignment asks for
+  std::string student;    // short observation of the student's program
+  std::string reference;  // what the reference did under the same conditions
+  std::string output;     // longer log (build output), capped
+  std::string visibility = "visible";
+  bool insight = false;   // reported, never scored (0 points)
+  bool flaky = false;     // passed only after a rerun
+};
+
+struct PartResult {
+  std::string id;
+  std::string title;
+  double score = 0;
+  double max_score = 0;
+};
+
+struct Provenance {
+  std::string grader_version;
+  std::string rubric_path;
+  std::string rubric_sha256;
+  std::string image;       // as requested
+  std::string image_id;    // what actually ran
+  std::string engine;
+  std::string graded_at;   // ISO 8601 UTC
+};
+
+struct Late {
+  bool late = false;
+  std::string time_used;   // "tag" or "commit"
+  std::int64_t submitted_at = 0;
+  double days_late = 0;
+  double penalty = 0;      // points removed
+  std::string explanation;
+};
+
+struct Result {
+  int schema = kResultSchemaVersion;
+  std::string student;
+  std::string source;      // redacted
+  std::string ref;
+  std::string commit;
+  std::int64_t commit_time = 0;
+  std::optional<std::int64_t> tag_time;
+  std::string status = "graded";  // "graded" | "error"
+  std::string error;
+  double score = 0;
+  double max_score = 0;
+  std::vector<PartResult> parts;
+  std::vector<CheckResult> checks;
+  Late late;
+  Provenance provenance;
+  std::map<std::string, double> timing;  // seconds per stage
+};
+
+nlohmann::json ToJson(const Result& r);
+Result ResultFromJson(const nlohmann::json& j);  // throws ipc::Error
+
+}  // namespace ipc::report

@@ -1,0 +1,63 @@
+// Shared by the end-to-end tests: the real engine or a clear skip (a fail
+// on CI, where a skipped end-to-end test would hide a broken set-up), and
+// running real commands.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace ipc::e2e {
+
+// Runs `cmd` through /bin/sh; returns its exit status and stdout+stderr.
+inline int Sh(const std::string& cmd, std::string* out = nullptr) {
+  std::string full = cmd + " 2>&1";
+  FILE* p = popen(full.c_str(), "r");
+  if (p == nullptr) return -1;
+  std::array<char, 4096> buf{};
+  std::string text;
+  std::size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+  int st = pclose(p);
+  if (out != nullptr) *out = text;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+inline bool EngineAnswers() { return Sh("docker info >/dev/null") == 0; }
+
+inline bool OnCi() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+inline std::string SourceDir() {
+  const char* d = std::getenv("IPC_SOURCE_DIR");
+  return d ? d : IPC_DEFAULT_SOURCE_DIR;
+}
+inline std::string BinDir() {
+  const char* d = std::getenv("IPC_BIN_DIR");
+  return d ? d : IPC_DEFAULT_BIN_DIR;
+}
+
+// Containers the grader labelled, as a space-separated list of ids.
+inline std::string GraderContainers() {
+  std::string out;
+  Sh("docker ps -aq --filter label=io.ipc-grader.job | tr '\\n' ' '", &out);
+  while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
+  return out;
+}
+
+}  // namespace ipc::e2e
+
+// In a test body: skip on a laptop without an engine, fail on CI.
+#define IPC_REQUIRE_ENGINE()                                                        \
+  do {                                                                              \
+    if (!::ipc::e2e::EngineAnswers()) {                                             \
+      if (::ipc::e2e::OnCi()) FAIL() << "no Docker engine answers, and CI=true";    \
+      GTEST_SKIP() << "no Docker engine answers (run scripts/setup.sh to start one)"; \
+    }                                                                               \
+  } while (0)

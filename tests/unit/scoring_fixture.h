@@ -1,0 +1,91 @@
+// Test helpers for check types and the scorer: a rubric from inline YAML,
+// a snapshot built from a list of paths, and probe results built by hand,
+// so scoring is tested without a container.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "checks/check_type.h"
+#include "fetch/fetcher.h"
+#include "protocol/probe_protocol.h"
+#include "report/result.h"
+#include "rubric/rubric.h"
+#include "score/scorer.h"
+
+namespace ipc::testing {
+
+struct ScoringFixture {
+  rubric::Rubric rubric;
+  fetch::Snapshot snapshot;
+  protocol::Report report;
+  protocol::Plan plan;
+
+  void Load(const std::string& yaml) {
+    rubric = rubric::ParseRubric(yaml, "test.yaml");
+    checks::ValidateChecks(rubric);
+    checks::PlanBuilder builder(&plan);
+    for (const auto& c : rubric.checks) checks::FindType(c.type)->Plan(c, rubric, builder);
+  }
+  void AddFile(const std::string& path, const std::string& data = "x",
+               fetch::EntryType type = fetch::EntryType::kFile) {
+    snapshot.entries.push_back({path, type, data.size()});
+    snapshot.files[path] = data;
+  }
+  // A result for planned step `id` (must exist in the plan).
+  protocol::StepResult& Step(const std::string& id) {
+    for (auto& s : report.steps) {
+      if (s.id == id) return s;
+    }
+    bool planned = false;
+    for (const auto& s : plan.steps) planned |= s.id == id;
+    EXPECT_TRUE(planned) << "no planned step " << id;
+    protocol::StepResult r;
+    r.id = id;
+    r.process.started = true;
+    r.process.exit_code = 0;
+    report.steps.push_back(r);
+    return report.steps.back();
+  }
+  // Exit code / output in one call.
+  protocol::StepResult& Exited(const std::string& id, int code, const std::string& out = "",
+                               int pid = 0) {
+    auto& s = Step(id);
+    s.process.exit_code = code;
+    s.process.term_signal.reset();
+    s.process.stdout_data = out;
+    s.process.stdout_bytes = out.size();
+    s.process.pid = pid;
+    return s;
+  }
+  protocol::StepResult& Killed(const std::string& id, int sig, const std::string& out = "",
+                               int pid = 0) {
+    auto& s = Step(id);
+    s.process.exit_code.reset();
+    s.process.term_signal = sig;
+    s.process.stdout_data = out;
+    s.process.pid = pid;
+    return s;
+  }
+  report::Result Score(bool with_report = true) {
+    checks::Evidence ev;
+    ev.rubric = &rubric;
+    ev.snapshot = &snapshot;
+    if (with_report) ev.report = &report;
+    else ev.container_error = "engine went away";
+    report::Result r;
+    score::Score(rubric, ev, &r);
+    return r;
+  }
+  static const report::CheckResult& Check(const report::Result& r, const std::string& id) {
+    for (const auto& c : r.checks) {
+      if (c.id == id) return c;
+    }
+    ADD_FAILURE() << "no check " << id;
+    static report::CheckResult none;
+    return none;
+  }
+};
+
+}  // namespace ipc::testing
