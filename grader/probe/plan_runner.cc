@@ -8,11 +8,15 @@
 #include <thread>
 
 #include "probe/sandbox.h"
+
+#include <semaphore>
 #include "probe/step_runner.h"
 #include "probe/sweep.h"
 
 namespace ipc::probe {
 namespace {
+
+constexpr std::ptrdiff_t kMaxParallel = 8;
 
 using protocol::Plan;
 using protocol::Report;
@@ -28,15 +32,25 @@ void AddError(Report* report, const std::string& what) {
 void RunGroup(const Plan& plan, const std::vector<std::size_t>& indexes,
               const std::map<std::string, std::string>& sandboxes, const ProbeOptions& opt,
               std::vector<StepResult>* results) {
+  // At most kMaxParallel steps at once: a 28-case matrix would otherwise
+  // start 56 interpreters together and eat the container's memory and pids.
+  std::counting_semaphore<kMaxParallel> slots(kMaxParallel);
   auto run_one = [&](std::size_t i) {
-    const auto& step = plan.steps[i];
+    protocol::Step step = plan.steps[i];
     std::string dir = plan.workdir;
     if (!step.sandbox.empty()) {
       auto it = sandboxes.find(step.sandbox);
       if (it == sandboxes.end() || it->second.empty()) return;  // error already filled in
       dir = it->second;
     }
+    // "{dir}" in argv is the folder the step runs in: a plan cannot know a
+    // sandbox's path, and `su -` moves the working directory away from it.
+    for (auto& arg : step.process.argv) {
+      for (std::size_t at; (at = arg.find("{dir}")) != std::string::npos;) arg.replace(at, 5, dir);
+    }
+    slots.acquire();
     (*results)[i] = RunStep(step, SpawnContext{dir, opt.private_dir});
+    slots.release();
   };
   std::vector<std::thread> threads;
   for (std::size_t i : indexes) {
@@ -80,10 +94,11 @@ Report RunPlan(const Plan& plan, const std::string& archive, const ProbeOptions&
     if (plan.steps[i].kind == protocol::Step::Kind::kSignal) results[i].signal.emplace();
     groups[plan.steps[i].group].push_back(i);
   }
+  // A sandbox is copied once, at the start of the first group that names
+  // it, from the workdir as the earlier groups left it; later groups keep
+  // using that copy (a check's set-up and its cases run in turn in it).
+  std::map<std::string, std::string> sandboxes;
   for (const auto& [group, indexes] : groups) {
-    // Sandboxes are copied at the start of their group, from the workdir
-    // as the earlier groups left it.
-    std::map<std::string, std::string> sandboxes;
     for (std::size_t i : indexes) {
       const std::string& name = plan.steps[i].sandbox;
       if (name.empty() || sandboxes.count(name)) continue;

@@ -86,9 +86,10 @@ struct Step {
   // Steps of the same group may run concurrently; groups run in order.
   int group = 0;
   // Run in a private copy of the workdir (so mutations do not leak), made
-  // at the start of the step's group from the workdir's state then; steps
-  // of one group naming the same sandbox share one copy. Name: letters,
-  // digits, '.', '_', '-'.
+  // at the start of the first group that names it, from the workdir's state
+  // then; every later step naming it, in that group or a later one, runs in
+  // that same copy. "{dir}" in argv becomes the step's directory. Name:
+  // letters, digits, '.', '_', '-'.
   std::string sandbox;  // empty = the shared workdir
 
   bool operator==(const Step&) const = default;

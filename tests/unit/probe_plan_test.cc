@@ -88,19 +88,24 @@ TEST_F(PlanTest, StepsOfOneGroupRunConcurrently) {
   EXPECT_EQ(Result(r, "b").process.stdout_data, "hi\n");
 }
 
-TEST_F(PlanTest, SandboxCopiesTheWorkdirAsEarlierGroupsLeftItAndKeepsItsChanges) {
+TEST_F(PlanTest, SandboxIsCopiedOnceAndLaterGroupsKeepUsingIt) {
   Add("prepare", 0, {"sh", "-c", "echo B > b.txt"});
   Add("mutate", 1, {"sh", "-c", "pwd; echo changed > a.txt; cat a.txt b.txt"}).sandbox = "s";
   Add("shared", 1, {"cat", "a.txt"}).sandbox = "s";  // same group, same copy
   Add("check", 2, {"cat", "a.txt"});
   Add("relative", 2, {"pwd"}).sandbox = "s";
   plan.steps.back().process.cwd = "sub";
+  Add("later", 2, {"cat", "a.txt"}).sandbox = "s";  // a later group: the same copy
+  Add("dir", 2, {"echo", "{dir}"}).sandbox = "s";
   auto r = RunPlan(plan, archive, opt);
   EXPECT_EQ(r.probe_error, "");
   EXPECT_EQ(Result(r, "mutate").process.stdout_data, opt.sandbox_root + "/s\nchanged\nB\n");
   EXPECT_EQ(Result(r, "check").process.stdout_data, "A\n");  // workdir untouched
-  // Group 2 got a fresh copy of the workdir: the old one was replaced.
   EXPECT_EQ(Result(r, "relative").process.stdout_data, opt.sandbox_root + "/s/sub\n");
+  // Regression: group 2 used to get a fresh copy, losing a check's set-up
+  // made in group 1.
+  EXPECT_EQ(Result(r, "later").process.stdout_data, "changed\n");
+  EXPECT_EQ(Result(r, "dir").process.stdout_data, opt.sandbox_root + "/s\n");
 }
 
 TEST_F(PlanTest, DaemonsLeftByAGroupAreGoneBeforeTheNextGroup) {
