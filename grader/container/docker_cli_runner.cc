@@ -239,10 +239,19 @@ int DockerCliRunner::ReapLeftovers() {
     std::set<std::string> names;
     for (const std::string& filter : {std::string("label=") + kLabel + "=" + job_label_value_,
                                      std::string("name=") + kDeriveNamePrefix}) {
-      const ProcessResult r =
-          cli_.Run({"ps", "-a", "--filter", filter, "--format", "{{.Names}}"}, kListDeadline);
+      const ProcessResult r = cli_.Run(
+          {"ps", "-a", "--filter", filter, "--format", "{{.Names}} {{.State}}"}, kListDeadline);
       if (!r.Succeeded()) throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
-      for (std::string& n : Lines(r.stdout_data)) names.insert(std::move(n));
+      for (const std::string& line : Lines(r.stdout_data)) {
+        const auto space = line.rfind(' ');
+        const std::string state = space == std::string::npos ? "" : line.substr(space + 1);
+        // A running container may belong to another grader on the same
+        // engine (a TA's rerun beside a batch): leave it. A crashed
+        // grader's container still running ends by itself, bounded by the
+        // probe's own step timeouts, and is reaped by the next run.
+        if (state == "running" || state == "paused" || state == "restarting") continue;
+        names.insert(space == std::string::npos ? line : line.substr(0, space));
+      }
     }
     std::lock_guard lock(live_mu_);
     for (const std::string& n : live_) names.erase(n);  // ours, running now

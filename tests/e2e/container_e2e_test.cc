@@ -287,6 +287,19 @@ TEST_F(ContainerE2e, ReapLeftoversRemovesOnlyItsOwnLabel) {
   EXPECT_EQ(runner_->ReapLeftovers(), 0);
 }
 
+// Regression: a second grader on the same engine (a TA's rerun beside a
+// batch) reaped the first one's running containers at start-up, turning
+// them into "engine failure: exit 137".
+TEST_F(ContainerE2e, ReapLeftoversLeavesRunningContainersAlone) {
+  const std::string busy = "ipc-grader-busy-" + job_;
+  ASSERT_TRUE(Docker({"run", "-d", "--network", "none", "--label",
+                      std::string(kLabel) + "=" + job_, "--name", busy, kImage, "sleep", "1000"})
+                  .Succeeded());
+  EXPECT_EQ(runner_->ReapLeftovers(), 0);
+  EXPECT_EQ(ContainersNamed(busy), busy);
+  Docker({"rm", "-f", busy});
+}
+
 TEST_F(ContainerE2e, KillAllRemovesRunningContainersAndRefusesNewOnes) {
   RunResult result;
   std::thread worker([&] { result = runner_->Run(Spec({"sleep", "1000"})); });
