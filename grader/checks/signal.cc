@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <regex>
 
 #include "checks/signal_names.h"
 #include "checks/types.h"
@@ -78,12 +77,28 @@ Params Parse(const rubric::Check& check) {
 std::vector<std::string> Lines(const std::string& out, int pid) {
   std::vector<std::string> lines;
   std::string line;
-  const std::regex pid_re("\\b" + std::to_string(pid) + "\\b");
+  const std::string pid_text = std::to_string(pid);
+  // The pid as a whole number becomes {pid}. Not std::regex: it recurses
+  // per character and a student's long line would overflow the stack.
+  auto mask_pid = [&](const std::string& l) {
+    std::string out;
+    const auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
+    for (std::size_t i = 0; i < l.size();) {
+      if (l.compare(i, pid_text.size(), pid_text) == 0 && (i == 0 || !digit(l[i - 1])) &&
+          (i + pid_text.size() == l.size() || !digit(l[i + pid_text.size()]))) {
+        out += "{pid}";
+        i += pid_text.size();
+      } else {
+        out += l[i++];
+      }
+    }
+    return out;
+  };
   auto flush = [&] {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
       line.pop_back();
     }
-    if (!line.empty()) lines.push_back(pid > 0 ? std::regex_replace(line, pid_re, "{pid}") : line);
+    if (!line.empty()) lines.push_back(pid > 0 ? mask_pid(line) : line);
     line.clear();
   };
   for (char c : out) {

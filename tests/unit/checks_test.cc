@@ -258,3 +258,28 @@ TEST(ResultFiles, InvalidUtf8FromAStudentIsWrittenNotThrown) {
 
 }  // namespace
 }  // namespace ipc::testing
+
+namespace ipc::testing {
+namespace {
+
+class SignalRegressions : public ::testing::Test, public ScoringFixture {};
+
+// Regression: the pid was masked with std::regex, which recurses per
+// character; a listener printing one very long line crashed the grader.
+TEST_F(SignalRegressions, AHugeOutputLineIsScoredNotACrash) {
+  Load(R"(
+assignment: t
+ref: [final]
+parts: [{id: p, title: P, points: 1}]
+checks:
+  - {id: s, part: p, title: s, type: signal, points: 1, program: [./l], reference: [ref-listener],
+     signal: SIGUSR1, stdout: [pipe], expect: {output: ["Listener PID: {pid}"], exit_code: 0}}
+)");
+  Exited("s/reference-pipe", 0, "Listener PID: 7\n", 7);
+  Exited("s/student-pipe", 0, "Listener PID: 9\n" + std::string(200000, 'x') + " 9 19 99\n", 9);
+  const auto r = Score();
+  EXPECT_EQ(Check(r, "s").status, report::CheckStatus::kPass);
+}
+
+}  // namespace
+}  // namespace ipc::testing
