@@ -1,0 +1,283 @@
+// The fixture class end to end: fixtures/make-class.sh builds every fixture
+// as a real git repository, the real grader grades them all (real engine,
+// real probe), and each check's status in OUT/<name>/result.json is compared
+// with the status a TA wrote by hand in fixtures/<set>/<name>/expected.yaml.
+//
+// Only the checks of the rubric under test are compared. Today
+// rubrics/ipc-project.yaml is a reduced rubric; the full one replaces it
+// when the remaining check types exist, and this test needs no change:
+//  - a rubric check that expected.yaml does not state is a mismatch (a new
+//    check must get a hand-written status for every fixture);
+//  - expected.yaml's `score` is for the full rubric, so it is compared only
+//    when the rubric's check ids are exactly expected.yaml's `checks`.
+// Every mismatch of every fixture is collected and reported before failing.
+// IPC_FIXTURE_RUBRIC=<path> grades the class with another rubric (e.g. the
+// full draft, or a rubric with the checks written so far).
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include "e2e_support.h"
+#include "rubric/rubric.h"
+
+namespace ipc::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kScoreTolerance = 0.01;  // expected.yaml writes 4 decimals
+
+struct ExpectedCheck {
+  std::string status;  // pass | fail | skipped | error
+  std::string why;     // one line, for non-pass statuses
+};
+
+struct Expected {
+  std::optional<std::string> ref;
+  std::optional<double> score;
+  std::map<std::string, ExpectedCheck> checks;   // the full rubric's checks
+  std::map<std::string, ExpectedCheck> reduced;  // only today's reduced rubric
+};
+
+// Reads expected.yaml; authoring errors go to `problems` (they are
+// mismatches too: a typo must not silently drop a comparison).
+Expected LoadExpected(const fs::path& file, std::vector<std::string>* problems) {
+  Expected e;
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::Exception& ex) {
+    problems->push_back(file.string() + ": " + ex.what());
+    return e;
+  }
+  if (root["ref"]) e.ref = root["ref"].as<std::string>();
+  if (root["score"]) e.score = root["score"].as<double>();
+  auto read_map = [&](const char* key, std::map<std::string, ExpectedCheck>* out) {
+    for (const auto& kv : root[key]) {
+      ExpectedCheck c;
+      const std::string id = kv.first.as<std::string>();
+      if (kv.second.IsScalar()) {
+        c.status = kv.second.as<std::string>();
+      } else {
+        c.status = kv.second["status"].as<std::string>("");
+        c.why = kv.second["why"].as<std::string>("");
+      }
+      static const std::set<std::string> kStatuses = {"pass", "fail", "skipped", "error"};
+      if (!kStatuses.count(c.status)) {
+        problems->push_back(file.string() + ": check '" + id + "': status must be pass, fail, " +
+                            "skipped or error, got '" + c.status + "'");
+      }
+      (*out)[id] = c;
+    }
+  };
+  read_map("checks", &e.checks);
+  read_map("reduced", &e.reduced);
+  if (e.checks.empty()) problems->push_back(file.string() + ": no 'checks'");
+  return e;
+}
+
+std::optional<nlohmann::json> LoadResult(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  }
+}
+
+const nlohmann::json* FindCheck(const nlohmann::json& result, const std::string& id) {
+  for (const auto& c : result["checks"]) {
+    if (c.value("id", "") == id) return &c;
+  }
+  return nullptr;
+}
+
+// CLI11 lists subcommands as indented "name  description" lines.
+bool GraderHas(const std::string& subcommand) {
+  std::string help;
+  Sh(BinDir() + "/grader --help", &help);
+  std::istringstream lines(help);
+  for (std::string line; std::getline(lines, line);) {
+    const auto b = line.find_first_not_of(" \t");
+    if (b == 0 || b == std::string::npos) continue;
+    if (line.compare(b, subcommand.size(), subcommand) == 0 &&
+        (line.size() == b + subcommand.size() || line[b + subcommand.size()] == ' ')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string Tail(const std::string& text, std::size_t max = 4000) {
+  return text.size() <= max ? text : "...\n" + text.substr(text.size() - max);
+}
+
+class FixtureClass : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    IPC_REQUIRE_ENGINE();
+    root_ = fs::temp_directory_path() /
+            ("ipc-fixture-class-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override {
+    if (!root_.empty()) fs::remove_all(root_);
+    EXPECT_EQ(GraderContainers(), "") << "containers left behind";
+  }
+
+  // Builds fixtures/<set> with make-class.sh, grades it with `rubric`, and
+  // returns every mismatch. `results` receives each fixture's result.json.
+  std::vector<std::string> GradeAndCompare(const std::string& set, const std::string& flag,
+                                           const std::string& rubric_rel,
+                                           std::map<std::string, nlohmann::json>* results) {
+    std::vector<std::string> bad;
+    const fs::path fixtures = fs::path(SourceDir()) / "fixtures" / set;
+    const fs::path repos = root_ / "repos";
+    const fs::path out = root_ / "out";
+    const std::string rubric_path =
+        rubric_rel.front() == '/' ? rubric_rel : SourceDir() + "/" + rubric_rel;
+
+    std::string log;
+    const int made = Sh(SourceDir() + "/fixtures/make-class.sh " + flag + " " + repos.string(), &log);
+    if (made != 0) {
+      ADD_FAILURE() << "make-class.sh failed (exit " << made << "):\n" << log;
+      return bad;
+    }
+
+    std::vector<std::string> rubric_ids;
+    try {
+      for (const auto& c : rubric::LoadRubric(rubric_path).checks) rubric_ids.push_back(c.id);
+    } catch (const std::exception& ex) {
+      ADD_FAILURE() << ex.what();
+      return bad;
+    }
+
+    std::vector<std::string> names;
+    for (const auto& d : fs::directory_iterator(fixtures)) {
+      if (fs::exists(d.path() / "recipe")) names.push_back(d.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+
+    // Grade: the whole class at once when `batch` exists, else one by one.
+    const std::string common = " --out " + out.string() + " --cache " + (root_ / "cache").string() +
+                               " --rubric " + rubric_path;
+    std::string grade_log;
+    if (GraderHas("batch")) {
+      // Non-zero when any student errored: the comparison below says which.
+      const int rc = Sh(BinDir() + "/grader batch --roster " + (repos / "roster.csv").string() +
+                            " -j2" + common, &grade_log);
+      grade_log = "grader batch exited " + std::to_string(rc) + ":\n" + grade_log;
+    } else {
+      for (const auto& n : names) {
+        std::string one;
+        const int rc = Sh(BinDir() + "/grader grade file://" + (repos / n).string() +
+                              " --student " + n + common, &one);
+        grade_log += "grader grade " + n + " exited " + std::to_string(rc) + ":\n" + one + "\n";
+      }
+    }
+
+    for (const auto& name : names) {
+      const fs::path exp_file = fixtures / name / "expected.yaml";
+      if (!fs::exists(exp_file)) {
+        bad.push_back(name + ": no expected.yaml (every fixture needs hand-written statuses)");
+        continue;
+      }
+      const Expected exp = LoadExpected(exp_file, &bad);
+      const auto result = LoadResult(out / name / "result.json");
+      if (!result) {
+        bad.push_back(name + ": no readable " + (out / name / "result.json").string());
+        continue;
+      }
+      (*results)[name] = *result;
+      if (result->value("status", "") != "graded") {
+        bad.push_back(name + ": result status '" + result->value("status", "") +
+                      "': " + result->value("error", ""));
+        continue;
+      }
+      if (exp.ref && result->value("ref", "") != *exp.ref) {
+        bad.push_back(name + ": graded ref: expected " + *exp.ref + ", got " +
+                      result->value("ref", ""));
+      }
+      for (const auto& id : rubric_ids) {
+        const ExpectedCheck* want = nullptr;
+        if (auto it = exp.checks.find(id); it != exp.checks.end()) want = &it->second;
+        if (auto it = exp.reduced.find(id); !want && it != exp.reduced.end()) want = &it->second;
+        if (want == nullptr) {
+          bad.push_back(name + "/" + id + ": expected.yaml has no status for this rubric check");
+          continue;
+        }
+        const nlohmann::json* got = FindCheck(*result, id);
+        if (got == nullptr) {
+          bad.push_back(name + "/" + id + ": not in result.json");
+          continue;
+        }
+        const std::string status = got->value("status", "");
+        if (status != want->status) {
+          bad.push_back(name + "/" + id + ": expected " + want->status +
+                        (want->why.empty() ? "" : " (" + want->why + ")") + ", got " + status +
+                        ": " + got->value("message", "") + " | student: " + got->value("student", ""));
+        }
+      }
+      std::set<std::string> full_ids;
+      for (const auto& [id, c] : exp.checks) full_ids.insert(id);
+      const bool full_rubric = full_ids == std::set<std::string>(rubric_ids.begin(), rubric_ids.end());
+      if (exp.score && full_rubric) {
+        const double got = result->value("score", -1.0);
+        if (std::fabs(got - *exp.score) > kScoreTolerance) {
+          bad.push_back(name + ": score: expected " + std::to_string(*exp.score) + ", got " +
+                        std::to_string(got));
+        }
+      }
+    }
+    if (!bad.empty()) bad.push_back("grader output (tail):\n" + Tail(grade_log));
+    return bad;
+  }
+
+  static std::string Join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += "\n  " + x;
+    return s;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(FixtureClass, EveryCheckOfEveryFixtureHasItsHandWrittenStatus) {
+  std::map<std::string, nlohmann::json> results;
+  const char* override_rubric = std::getenv("IPC_FIXTURE_RUBRIC");
+  const std::string rubric = override_rubric && *override_rubric
+                                 ? fs::absolute(override_rubric).string()
+                                 : "rubrics/ipc-project.yaml";
+  const auto bad = GradeAndCompare("class", "", rubric, &results);
+  EXPECT_TRUE(bad.empty()) << bad.size() - 1 << " mismatch(es):" << Join(bad);
+
+  // The model solution gets full marks, whatever the rubric's shape.
+  ASSERT_TRUE(results.count("perfect")) << "no result for the model solution";
+  const auto& perfect = results["perfect"];
+  EXPECT_EQ(perfect.value("score", -1.0), 25);
+  EXPECT_EQ(perfect.value("max_score", -1.0), 25);
+}
+
+TEST_F(FixtureClass, SigusrTwoVariantRubricGradesItsOwnFixtures) {
+  std::map<std::string, nlohmann::json> results;
+  const auto bad =
+      GradeAndCompare("variant", "--variant", "rubrics/ipc-variant-sigusr2.yaml", &results);
+  EXPECT_TRUE(bad.empty()) << bad.size() - 1 << " mismatch(es):" << Join(bad);
+  ASSERT_TRUE(results.count("usr2-correct")) << "no result for the correct variant";
+  EXPECT_EQ(results["usr2-correct"].value("score", -1.0), 25);
+}
+
+}  // namespace
+}  // namespace ipc::e2e
