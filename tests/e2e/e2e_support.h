@@ -43,10 +43,12 @@ inline std::string BinDir() {
   return d ? d : IPC_DEFAULT_BIN_DIR;
 }
 
-// Containers the grader labelled, as a space-separated list of ids.
+// Containers a `grader` process labelled (job label value 1, its default),
+// as a space-separated list of ids. Other suites label theirs with values
+// of their own, so running in parallel they are not counted here.
 inline std::string GraderContainers() {
   std::string out;
-  Sh("docker ps -aq --filter label=io.ipc-grader.job | tr '\\n' ' '", &out);
+  Sh("docker ps -aq --filter label=io.ipc-grader.job=1 | tr '\\n' ' '", &out);
   while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
   return out;
 }
