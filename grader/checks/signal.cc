@@ -81,18 +81,18 @@ std::vector<std::string> Lines(const std::string& out, int pid) {
   // The pid as a whole number becomes {pid}. Not std::regex: it recurses
   // per character and a student's long line would overflow the stack.
   auto mask_pid = [&](const std::string& l) {
-    std::string out;
+    std::string masked;
     const auto digit = [](char ch) { return ch >= '0' && ch <= '9'; };
     for (std::size_t i = 0; i < l.size();) {
       if (l.compare(i, pid_text.size(), pid_text) == 0 && (i == 0 || !digit(l[i - 1])) &&
           (i + pid_text.size() == l.size() || !digit(l[i + pid_text.size()]))) {
-        out += "{pid}";
+        masked += "{pid}";
         i += pid_text.size();
       } else {
-        out += l[i++];
+        masked += l[i++];
       }
     }
-    return out;
+    return masked;
   };
   auto flush = [&] {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) {
