@@ -5,6 +5,8 @@ namespace ipc::cli {
 void RegisterCommands(CLI::App* app, std::function<int()>* run) {
   RegisterGrade(app, run);
   RegisterRubric(app, run);
+  RegisterBatch(app, run);
+  RegisterMerge(app, run);
 }
 
 }  // namespace ipc::cli

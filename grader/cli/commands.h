@@ -14,5 +14,7 @@ void RegisterCommands(CLI::App* app, std::function<int()>* run);
 
 void RegisterGrade(CLI::App* app, std::function<int()>* run);
 void RegisterRubric(CLI::App* app, std::function<int()>* run);
+void RegisterBatch(CLI::App* app, std::function<int()>* run);
+void RegisterMerge(CLI::App* app, std::function<int()>* run);
 
 }  // namespace ipc::cli

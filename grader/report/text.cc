@@ -118,8 +118,7 @@ std::string MarkdownInline(std::string_view raw) {
       out += ' ';
     } else if (static_cast<unsigned char>(c) < 0x20) {
       out += kReplacement;
-    } else if ((c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') ||
-               (c >= '{' && c <= '~')) {
+    } else if (std::string_view("\\`*_[]<>|&~#!").find(c) != std::string_view::npos) {
       out += '\\';
       out += c;
     } else {

@@ -28,10 +28,11 @@ std::string XmlAttr(std::string_view text);
 // For HTML text and double- or single-quoted attribute values.
 std::string HtmlEscape(std::string_view text);
 
-// For one line of Markdown (a table cell, a list item): every ASCII
-// punctuation character is backslash-escaped (CommonMark allows that for all
-// of them), so nothing a student wrote becomes a link, an image, raw HTML or
-// a table column; line breaks become spaces.
+// For one line of Markdown (a table cell, the middle of a list item): the
+// characters that start markup inline (\ ` * _ [ ] < > | & ~ # !) are
+// backslash-escaped, so nothing a student wrote becomes a link, an image,
+// raw HTML, an entity, emphasis or a table column; line breaks become
+// spaces. Other punctuation stays as is, so the raw file reads well too.
 std::string MarkdownInline(std::string_view text);
 
 // One RFC 4180 field. Quoted when it holds a comma, quote, CR or LF (quotes
