@@ -1,4 +1,5 @@
 #include "container/docker_cli_runner.h"
+#include "container/owner.h"
 
 #include <cctype>
 #include <chrono>
@@ -135,8 +136,10 @@ RunResult DockerCliRunner::Run(const RunSpec& spec) {
   if (!Track(name)) return fail("not started: the grader is shutting down");
   ScopeExit remove([&] { Remove(name); });
 
+  RunSpec labelled = spec;
+  labelled.labels[kOwnerLabel] = SelfOwnerId();
   ProcessOptions options =
-      cli_.Options(BuildRunArgs(spec, name, job_label_value_, cli_.RunOptions()));
+      cli_.Options(BuildRunArgs(labelled, name, job_label_value_, cli_.RunOptions()));
   options.stdin_data = spec.stdin_data;
   options.output_cap = spec.limits.output_cap;
   options.deadline = ToMillis(spec.limits.wall_s) + kCliGrace;
@@ -239,18 +242,23 @@ int DockerCliRunner::ReapLeftovers() {
     std::set<std::string> names;
     for (const std::string& filter : {std::string("label=") + kLabel + "=" + job_label_value_,
                                      std::string("name=") + kDeriveNamePrefix}) {
-      const ProcessResult r = cli_.Run(
-          {"ps", "-a", "--filter", filter, "--format", "{{.Names}} {{.State}}"}, kListDeadline);
+      const ProcessResult r = cli_.Run({"ps", "-a", "--filter", filter, "--format",
+                                        std::string("{{.Names}}\t{{.State}}\t{{.Label \"") +
+                                            kOwnerLabel + "\"}}"},
+                                       kListDeadline);
       if (!r.Succeeded()) throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
       for (const std::string& line : Lines(r.stdout_data)) {
-        const auto space = line.rfind(' ');
-        const std::string state = space == std::string::npos ? "" : line.substr(space + 1);
-        // A running container may belong to another grader on the same
-        // engine (a TA's rerun beside a batch): leave it. A crashed
-        // grader's container still running ends by itself, bounded by the
-        // probe's own step timeouts, and is reaped by the next run.
-        if (state == "running" || state == "paused" || state == "restarting") continue;
-        names.insert(space == std::string::npos ? line : line.substr(0, space));
+        std::vector<std::string> f;
+        std::size_t from = 0;
+        for (std::size_t tab; (tab = line.find('\t', from)) != std::string::npos; from = tab + 1) {
+          f.push_back(line.substr(from, tab - from));
+        }
+        f.push_back(line.substr(from));
+        f.resize(3);
+        // See ShouldReap: another grader's job (alive, or in a namespace we
+        // cannot see into) is left alone; a kill -9'd grader's is removed,
+        // running or not.
+        if (ShouldReap(f[1], CheckOwner(f[2]))) names.insert(f[0]);
       }
     }
     std::lock_guard lock(live_mu_);

@@ -1,6 +1,7 @@
 // EnsureImage and DeriveImage of DockerCliRunner, plus the pure pieces
 // (content hash, tar stream) they are built from.
 #include "container/image_cache.h"
+#include "container/owner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "container/docker_cli_runner.h"
+#include "container/owner.h"
 #include "container/run_args.h"
 #include "container/scope_exit.h"
 #include "util/error.h"
@@ -128,11 +130,16 @@ std::string DockerCliRunner::DeriveImage(
   // Never started: `true` is only there because imported images have no
   // default command and `create` insists on one. The committed image keeps
   // Cmd ["true"]; every Run names its command.
-  step({"create", "--name", name, "--network", "none", base_id, "true"}, {});
+  // The owner label tells a concurrent grader's ReapLeftovers that this
+  // not-yet-committed container is in use; the commit blanks it so run
+  // containers carry only their own owner's.
+  step({"create", "--name", name, "--label", std::string(kOwnerLabel) + "=" + SelfOwnerId(),
+        "--network", "none", base_id, "true"},
+       {});
   // Streamed, not bind-mounted: paths on the grader's side mean nothing to
   // an engine reached through a socket from inside another container.
   step({"cp", "-", name + ":/"}, archive);
-  step({"commit", name, tag}, {});
+  step({"commit", "--change", std::string("LABEL ") + kOwnerLabel + "=\"\"", name, tag}, {});
   return tag;
 }
 

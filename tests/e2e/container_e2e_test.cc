@@ -12,10 +12,13 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "container/container_runner.h"
 #include "container/engine_cli.h"
+#include "container/owner.h"
 #include "container/process.h"
 #include "container/run_args.h"
 #include "util/error.h"
@@ -271,14 +274,23 @@ TEST_F(ContainerE2e, DeriveImageIsCachedByContent) {
   EXPECT_EQ(r.stdout_data, "probe " + nonce + "\n755 root\n755 root\n");
 }
 
+// The id of a grader that has died: this process's pid with another start
+// time (what a kill -9'd grader whose pid was reused looks like).
+std::string DeadOwner() {
+  const std::string self = SelfOwnerId();
+  return MakeOwnerId(SelfOwnerScope(), getpid(),
+                     std::stoull(self.substr(self.rfind(':') + 1)) + 1);
+}
+
 TEST_F(ContainerE2e, ReapLeftoversRemovesOnlyItsOwnLabel) {
   const std::string mine = "ipc-grader-reap-" + job_;
   const std::string other = "ipc-grader-other-" + job_;
-  ASSERT_TRUE(Docker({"create", "--label", std::string(kLabel) + "=" + job_, "--name", mine,
-                      kImage, "true"})
+  const std::string owner = std::string(kOwnerLabel) + "=" + DeadOwner();
+  ASSERT_TRUE(Docker({"create", "--label", std::string(kLabel) + "=" + job_, "--label", owner,
+                      "--name", mine, kImage, "true"})
                   .Succeeded());
-  ASSERT_TRUE(Docker({"create", "--label", std::string(kLabel) + "=not-" + job_, "--name", other,
-                      kImage, "true"})
+  ASSERT_TRUE(Docker({"create", "--label", std::string(kLabel) + "=not-" + job_, "--label",
+                      owner, "--name", other, kImage, "true"})
                   .Succeeded());
   EXPECT_EQ(runner_->ReapLeftovers(), 1);
   EXPECT_EQ(ContainersNamed(mine), "");
@@ -289,15 +301,40 @@ TEST_F(ContainerE2e, ReapLeftoversRemovesOnlyItsOwnLabel) {
 
 // Regression: a second grader on the same engine (a TA's rerun beside a
 // batch) reaped the first one's running containers at start-up, turning
-// them into "engine failure: exit 137".
-TEST_F(ContainerE2e, ReapLeftoversLeavesRunningContainersAlone) {
+// them into "engine failure: exit 137". Running and just-created containers
+// of a live grader, or of one we cannot see (no owner label), stay.
+TEST_F(ContainerE2e, ReapLeftoversLeavesALiveGradersContainersAlone) {
   const std::string busy = "ipc-grader-busy-" + job_;
-  ASSERT_TRUE(Docker({"run", "-d", "--network", "none", "--label",
-                      std::string(kLabel) + "=" + job_, "--name", busy, kImage, "sleep", "1000"})
+  const std::string anon = "ipc-grader-anon-" + job_;
+  const std::string fresh = "ipc-grader-fresh-" + job_;
+  const std::string job = std::string(kLabel) + "=" + job_;
+  const std::string alive = std::string(kOwnerLabel) + "=" + SelfOwnerId();
+  ASSERT_TRUE(Docker({"run", "-d", "--network", "none", "--label", job, "--label", alive,
+                      "--name", busy, kImage, "sleep", "1000"})
+                  .Succeeded());
+  ASSERT_TRUE(Docker({"run", "-d", "--network", "none", "--label", job, "--name", anon, kImage,
+                      "sleep", "1000"})
+                  .Succeeded());
+  ASSERT_TRUE(Docker({"create", "--label", job, "--label", alive, "--name", fresh, kImage, "true"})
                   .Succeeded());
   EXPECT_EQ(runner_->ReapLeftovers(), 0);
   EXPECT_EQ(ContainersNamed(busy), busy);
-  Docker({"rm", "-f", busy});
+  EXPECT_EQ(ContainersNamed(anon), anon);
+  EXPECT_EQ(ContainersNamed(fresh), fresh);
+  Docker({"rm", "-f", busy, anon, fresh});
+}
+
+// After a kill -9 the dead grader's container may still be running (its
+// probe finishes the plan): the next grader removes it.
+TEST_F(ContainerE2e, ReapLeftoversRemovesADeadGradersRunningContainer) {
+  const std::string orphan = "ipc-grader-orphan-" + job_;
+  ASSERT_TRUE(Docker({"run", "-d", "--network", "none", "--label",
+                      std::string(kLabel) + "=" + job_, "--label",
+                      std::string(kOwnerLabel) + "=" + DeadOwner(), "--name", orphan, kImage,
+                      "sleep", "1000"})
+                  .Succeeded());
+  EXPECT_EQ(runner_->ReapLeftovers(), 1);
+  EXPECT_EQ(ContainersNamed(orphan), "");
 }
 
 TEST_F(ContainerE2e, KillAllRemovesRunningContainersAndRefusesNewOnes) {

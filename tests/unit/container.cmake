@@ -5,5 +5,6 @@ ipc_add_gtest(container_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/container_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/container_process_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/container_owner_test.cc
   LIBS ipc_container ipc_util
   LABELS unit)
