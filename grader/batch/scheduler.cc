@@ -127,6 +127,7 @@ class Batch {
     fetch::Snapshot snap;
     fetch::FetchError ferr;
     bool fetched = false;
+    const auto fetch_start = std::chrono::steady_clock::now();
     const bool go_on = WithRetries(
         e.student,
         [&] {
@@ -146,6 +147,10 @@ class Batch {
           return !fetched && ferr.kind == fetch::FetchErrorKind::kUnreachable;
         });
     if (!go_on) return;  // interrupted: no result
+    // The fetch happens here, before GradeFetched: account for it in the
+    // result's timing as GradeOne would (retries and their waits included).
+    const double fetch_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - fetch_start).count();
 
     std::string why_not;
     const auto stored = ReadStoredResult(o_.out_dir, e.student, &why_not);
@@ -189,6 +194,8 @@ class Batch {
         });
     // A grade that ran while the interrupt killed its container is garbage.
     if (!finished) return;
+    r.timing["fetch"] += fetch_s;
+    r.timing["total"] += fetch_s;
     MakeTextValid(&r);
     Write([&] {
       report::WriteGradescopeFile(r, o_.out_dir);

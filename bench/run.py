@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""The speed benchmark of issue 8: ipc-grader against a naive grader, same class, same run.
+
+  bench/run.py [--students N] [--jobs 1,2,4] [--build DIR]
+
+1. Generates a class of N submissions: copies of a few fixture submissions
+   (fixtures/make-class.sh), each a repository of its own (bare clones).
+2. Runs the naive grader (bench/naive-grader.sh: one `docker run` per student,
+   in sequence, the assignment's CI job) and `grader batch` on that class.
+3. Prints wall time, submissions per minute, checks per submission, the
+   ratio, the grader's own host CPU time, the per-stage breakdown from the
+   results' `timing`, scaling over -j, a TA's single rerun with a warm cache,
+   and the flake count (students whose verdicts differ between the -j runs).
+
+Nothing here is a pass/fail test: it prints figures. Needs the engine and a
+build (scripts/setup.sh --build).
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# A mix that exercises every check family: a perfect and an honest
+# submission, a missing handler, no try/except, tests that test nothing.
+MIX = ["perfect", "honest", "no-usr1", "cat-no-try", "fake-tests"]
+
+
+def run(cmd, **kw):
+    """Runs cmd; returns (wall seconds, host CPU seconds of it and its children, stdout)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, p.returncode, p.stdout
+
+
+def make_class(work: Path, n: int) -> Path:
+    src = work / "src"
+    subprocess.run([str(ROOT / "fixtures/make-class.sh"), str(src), *MIX], check=True,
+                   stdout=subprocess.DEVNULL)
+    lines = ["student,repo"]
+    for i in range(n):
+        name = f"s{i + 1:03d}-{MIX[i % len(MIX)]}"
+        dest = work / "class" / name
+        subprocess.run(["git", "clone", "-q", "--bare", str(src / MIX[i % len(MIX)]), str(dest)],
+                       check=True)
+        lines.append(f"{name},file://{dest}")
+    roster = work / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n")
+    return roster
+
+
+def verdicts(out: Path):
+    """student -> (status, ((check id, status), ...)) from result.json files."""
+    v = {}
+    for f in sorted(out.glob("*/result.json")):
+        r = json.loads(f.read_text())
+        v[r["student"]] = (r["status"], tuple((c["id"], c["status"]) for c in r.get("checks", [])))
+    return v
+
+
+def stage_breakdown(out: Path):
+    stages = {}
+    for f in out.glob("*/result.json"):
+        for k, s in json.loads(f.read_text()).get("timing", {}).items():
+            if isinstance(s, (int, float)):
+                stages.setdefault(k, []).append(s)
+            elif isinstance(s, dict):  # nested, e.g. per check family
+                for k2, s2 in s.items():
+                    stages.setdefault(f"{k}.{k2}", []).append(s2)
+    return {k: (statistics.mean(v), max(v)) for k, v in sorted(stages.items())}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--students", type=int, default=15)
+    ap.add_argument("--jobs", default="1,2,4", help="the -j values to measure (first: the comparison)")
+    ap.add_argument("--compare-jobs", type=int, default=2, help="-j of the run compared with naive")
+    ap.add_argument("--build", default=os.environ.get("IPC_BUILD_DIR", str(ROOT / "build")))
+    ap.add_argument("--image", default="ipc-grader/python:bookworm", help="image of the naive grader")
+    ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    a = ap.parse_args()
+    grader = Path(a.build) / "bin" / "grader"
+    if not grader.exists():
+        sys.exit(f"bench: {grader} is missing: run scripts/setup.sh --build first")
+
+    work = Path(tempfile.mkdtemp(prefix="ipc-bench-"))
+    try:
+        print(f"bench: machine: {os.cpu_count()} cores, "
+              f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
+              f"class of {a.students} ({', '.join(MIX)} repeated)", flush=True)
+        roster = make_class(work, a.students)
+        cache = work / "cache"
+
+        # The naive grader first, then ours on the same class, in one run.
+        nw, ncpu, _, _ = run([str(ROOT / "bench/naive-grader.sh"), str(roster), str(work / "naive"),
+                              a.image])
+        naive_checks = 4
+        out = work / f"ipc-j{a.compare_jobs}"
+        gw, gcpu, rc, log = run([str(grader), "batch", "--roster", str(roster), "--out", str(out),
+                                 "-j", str(a.compare_jobs), "--cache", str(cache), "--force"])
+        if rc not in (0, 1):
+            print(log)
+            sys.exit(f"bench: grader batch failed with exit {rc}")
+        v = verdicts(out)
+        checks = statistics.mean(len(c) for _, c in v.values()) if v else 0
+        n = a.students
+        print()
+        print(f"{'grader':<22}{'wall s':>9}{'subs/min':>10}{'checks/sub':>12}{'host CPU s':>12}")
+        print(f"{'naive (sequential)':<22}{nw:>9.1f}{60 * n / nw:>10.1f}{naive_checks:>12}{ncpu:>12.1f}")
+        print(f"{f'ipc-grader -j {a.compare_jobs}':<22}{gw:>9.1f}{60 * n / gw:>10.1f}{checks:>12.1f}"
+              f"{gcpu:>12.1f}")
+        print(f"speed ratio (naive wall / ipc-grader wall): {nw / gw:.2f}x  "
+              f"(checks per second ratio: {(checks * n / gw) / (naive_checks * n / nw):.1f}x)")
+        print(f"ipc-grader host CPU (grader + docker CLI): {100 * gcpu / gw:.1f}% of wall "
+              f"(the containers' own CPU is not counted)")
+
+        print("\nper-stage time per submission (mean / max, s), from result.json `timing`:")
+        for k, (mean, mx) in stage_breakdown(out).items():
+            print(f"  {k:<28}{mean:>8.2f}{mx:>8.2f}")
+
+        print("\nscaling (warm clone cache, --force):")
+        runs = {a.compare_jobs: v}
+        for j in [int(x) for x in a.jobs.split(",") if x]:
+            o = work / f"ipc-scale-j{j}"
+            w, c, rc, log = run([str(grader), "batch", "--roster", str(roster), "--out", str(o),
+                                 "-j", str(j), "--cache", str(cache), "--force"])
+            runs[j] = verdicts(o)
+            print(f"  -j {j}: {w:6.1f} s  {60 * n / w:6.1f} subs/min  host CPU {100 * c / w:4.1f}%")
+
+        # A TA's rerun of one student, warm cache.
+        first = next(iter(sorted(v)))
+        w, _, _, _ = run([str(grader), "batch", "--roster", str(roster), "--out", str(out),
+                          "--only", first, "--cache", str(cache)])
+        print(f"\nTA rerun of one student (--only, warm cache): {w:.1f} s")
+
+        # Flakes: a student whose verdicts differ between any two runs.
+        flaky = sorted(s for s in v if len({tuple(r.get(s, ())) for r in runs.values()}) > 1)
+        print(f"flake count over {len(runs)} runs of {n} students: {len(flaky)}"
+              + (f" ({', '.join(flaky)})" if flaky else ""))
+    finally:
+        if a.keep:
+            print(f"bench: work folder kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
