@@ -1,5 +1,6 @@
 #include "checks/check_type.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <fmt/format.h>
@@ -10,6 +11,20 @@ void PlanBuilder::Add(const rubric::Check& check, const std::string& local,
                       protocol::Step step) {
   step.id = check.id + "/" + local;
   plan_->steps.push_back(std::move(step));
+}
+
+const fetch::Snapshot* PlanBuilder::RefSnapshot(const std::string& ref) const {
+  if (other_refs_ == nullptr) return nullptr;
+  auto it = other_refs_->find(ref);
+  return it == other_refs_->end() ? nullptr : &it->second;
+}
+
+std::string PlanBuilder::UseTree(const std::string& ref) {
+  if (RefSnapshot(ref) == nullptr) return "";
+  // Each tree crosses stdin once, however many checks use it.
+  auto& trees = plan_->extra_trees;
+  if (std::find(trees.begin(), trees.end(), ref) == trees.end()) trees.push_back(ref);
+  return "tree:" + ref;
 }
 
 std::vector<std::string> PlanBuilder::ResolveTools(std::vector<std::string> argv) {

@@ -26,6 +26,19 @@ inline constexpr const char* kToolsDir = "/opt/ipc-grader";
 class PlanBuilder {
  public:
   explicit PlanBuilder(protocol::Plan* plan) : plan_(plan) {}
+  // What the submission looks like, for types whose plan depends on the
+  // student's files (gitlab_ci reads .gitlab-ci.yml). `other_refs` holds the
+  // refs of CheckType::ExtraRefs that could be fetched. Null when unknown
+  // (some unit tests): types then plan as if the files were absent.
+  PlanBuilder(protocol::Plan* plan, const fetch::Snapshot* snapshot,
+              const std::map<std::string, fetch::Snapshot>* other_refs)
+      : plan_(plan), snapshot_(snapshot), other_refs_(other_refs) {}
+  const fetch::Snapshot* snapshot() const { return snapshot_; }
+  // The snapshot of another ref, or null when it was not fetched (a missing
+  // tag). UseTree also ships that ref's tree to the probe (once) and returns
+  // the sandbox_from value naming it ("tree:<ref>"), or "" when missing.
+  const fetch::Snapshot* RefSnapshot(const std::string& ref) const;
+  std::string UseTree(const std::string& ref);
   // Adds a step with id "<check id>/<local>".
   void Add(const rubric::Check& check, const std::string& local,
            protocol::Step step);
@@ -35,6 +48,8 @@ class PlanBuilder {
 
  private:
   protocol::Plan* plan_;
+  const fetch::Snapshot* snapshot_ = nullptr;
+  const std::map<std::string, fetch::Snapshot>* other_refs_ = nullptr;
 };
 
 struct Evidence {

@@ -172,13 +172,23 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   protocol::Plan plan;
   plan.nonce = Nonce();
   plan.workdir = rubric.workdir;
-  checks::PlanBuilder builder(&plan);
+  // The refs fetched above for scoring are also what plans may run
+  // (UseTree): fetched once, used twice.
+  checks::PlanBuilder builder(&plan, &snapshot, &ev.other_refs);
   for (const auto& check : rubric.checks) {
     checks::FindType(check.type)->Plan(check, rubric, builder);
   }
+  try {
+    protocol::ValidatePlan(plan);
+  } catch (const protocol::ProtocolError& e) {
+    // A check type's bug, not the student's: the probe would refuse it.
+    return ErrorResult(result, std::string("internal error: the grader built an invalid probe "
+                                           "plan (") + e.what() + ")");
+  }
 
   // 3. One throwaway container: the plan on the first line of stdin, the
-  //    submission as a tar after it. Nothing is bind-mounted.
+  //    submission as a tar after it, then the extra trees' tars. Nothing is
+  //    bind-mounted.
   protocol::Report report;
   t0 = Clock::now();
   if (!plan.steps.empty()) {
@@ -186,7 +196,10 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
     spec.image = env.run_image;
     spec.command = {std::string(checks::kToolsDir) + "/probe"};
     spec.workdir = "/";
+    // Then one tar per extra tree, in plan.extra_trees order (UseTree only
+    // names refs that were fetched).
     spec.stdin_data = protocol::ToJson(plan).dump() + "\n" + snapshot.tar;
+    for (const auto& name : plan.extra_trees) spec.stdin_data += ev.other_refs.at(name).tar;
     spec.limits.memory_bytes = rubric.limits.memory_mb << 20;
     spec.limits.pids = rubric.limits.pids;
     spec.limits.cpus = rubric.limits.cpus;

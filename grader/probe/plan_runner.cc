@@ -3,53 +3,72 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <semaphore>
 #include <set>
 #include <system_error>
 #include <thread>
 
-#include "probe/sandbox.h"
-
-#include <semaphore>
-#include "probe/step_runner.h"
+#include "probe/sealed_tools.h"
+#include "probe/step_attempts.h"
 #include "probe/sweep.h"
+#include "probe/user_db.h"
+#include "probe/workdir_swap.h"
 
 namespace ipc::probe {
 namespace {
 
 constexpr std::ptrdiff_t kMaxParallel = 8;
+constexpr auto kSweepBound = std::chrono::seconds(10);
 
 using protocol::Plan;
 using protocol::Report;
+using protocol::Step;
 using protocol::StepResult;
-
-constexpr auto kSweepBound = std::chrono::seconds(10);
 
 void AddError(Report* report, const std::string& what) {
   report->probe_error += (report->probe_error.empty() ? "" : "; ") + what;
 }
 
+bool RunsAlone(const Step& s) { return s.fresh_users || s.at_workdir; }
+
+// What every step of the run shares.
+struct Shared {
+  const Plan& plan;
+  const ProbeOptions& opt;
+  const SealedTools& tools;
+  const UserDb& users;
+  const SandboxMaker& sandboxes;
+  const std::map<std::string, std::string>& sandbox_dirs;  // "" = could not be made
+};
+
+void RunOne(const Shared& sh, std::size_t i, bool alone, StepResult* result,
+            std::string* probe_error) {
+  const Step& step = sh.plan.steps[i];
+  StepContext ctx;
+  ctx.workdir = sh.plan.workdir;
+  ctx.dir = sh.plan.workdir;
+  if (!step.sandbox.empty()) {
+    auto it = sh.sandbox_dirs.find(step.sandbox);
+    if (it == sh.sandbox_dirs.end() || it->second.empty()) return;  // error already filled in
+    ctx.dir = it->second;
+  }
+  ctx.private_dir = sh.opt.private_dir;
+  ctx.tools = &sh.tools;
+  ctx.sandboxes = &sh.sandboxes;
+  ctx.users = &sh.users;
+  ctx.alone = alone;
+  *result = RunPlannedStep(step, ctx, probe_error);
+}
+
 // Runs the steps at `indexes` concurrently; fills results[i] for each.
-void RunGroup(const Plan& plan, const std::vector<std::size_t>& indexes,
-              const std::map<std::string, std::string>& sandboxes, const ProbeOptions& opt,
-              std::vector<StepResult>* results) {
+void RunConcurrently(const Shared& sh, const std::vector<std::size_t>& indexes,
+                     std::vector<StepResult>* results, std::vector<std::string>* errors) {
   // At most kMaxParallel steps at once: a 28-case matrix would otherwise
   // start 56 interpreters together and eat the container's memory and pids.
   std::counting_semaphore<kMaxParallel> slots(kMaxParallel);
   auto run_one = [&](std::size_t i) {
-    protocol::Step step = plan.steps[i];
-    std::string dir = plan.workdir;
-    if (!step.sandbox.empty()) {
-      auto it = sandboxes.find(step.sandbox);
-      if (it == sandboxes.end() || it->second.empty()) return;  // error already filled in
-      dir = it->second;
-    }
-    // "{dir}" in argv is the folder the step runs in: a plan cannot know a
-    // sandbox's path, and `su -` moves the working directory away from it.
-    for (auto& arg : step.process.argv) {
-      for (std::size_t at; (at = arg.find("{dir}")) != std::string::npos;) arg.replace(at, 5, dir);
-    }
     slots.acquire();
-    (*results)[i] = RunStep(step, SpawnContext{dir, opt.private_dir});
+    RunOne(sh, i, /*alone=*/false, &(*results)[i], &(*errors)[i]);
     slots.release();
   };
   std::vector<std::thread> threads;
@@ -65,14 +84,61 @@ void RunGroup(const Plan& plan, const std::vector<std::size_t>& indexes,
   for (auto& t : threads) t.join();
 }
 
+// Makes the sandboxes first named in this group (see Step::sandbox).
+void MakeSandboxes(const Plan& plan, const std::vector<std::size_t>& indexes, SandboxMaker* maker,
+                   std::map<std::string, std::string>* dirs, std::vector<StepResult>* results) {
+  for (std::size_t i : indexes) {
+    const Step& step = plan.steps[i];
+    const std::string& name = step.sandbox;
+    if (name.empty() || dirs->count(name)) continue;
+    bool retried = false;  // validated: a retried step's sandbox is its own
+    for (const auto& s : plan.steps) retried = retried || (s.sandbox == name && s.attempts > 1);
+    std::string why;
+    (*dirs)[name] = maker->Make(name, step.sandbox_from, retried, &why);
+    if ((*dirs)[name].empty()) {
+      for (std::size_t j : indexes) {
+        if (plan.steps[j].sandbox == name) {
+          (*results)[j].process.error = "sandbox '" + name + "': " + why;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Report RunPlan(const Plan& plan, const std::string& archive, const ProbeOptions& opt) {
+  Trees trees;
+  trees.main = archive;
+  return RunPlan(plan, trees, opt);
+}
+
+Report RunPlan(const Plan& plan, const Trees& trees, const ProbeOptions& opt) {
   Report report;
   report.nonce = plan.nonce;
   std::string err;
+  // First of all, before anything of the student's runs.
+  SealedTools tools;
+  if (!tools.Seal(opt.tools_dir, &err)) {
+    AddError(&report, "sealing the grader's tools: " + err);
+    return report;
+  }
+  UserDb users;
+  bool need_users = false;
+  for (const auto& s : plan.steps) need_users = need_users || s.fresh_users;
+  if (need_users && !users.Snapshot(opt.etc_dir, opt.home_dir, &err)) {
+    // Only the fresh_users steps suffer: their Restore says so.
+    AddError(&report, "user database snapshot: " + err);
+  }
+  err.clear();
   if (!MakeDirs(opt.private_dir, 0700, &err)) {
     AddError(&report, "probe directory: " + err);
+    return report;
+  }
+  bool need_swap = false;
+  for (const auto& s : plan.steps) need_swap = need_swap || s.at_workdir;
+  if (need_swap && !MakeWorkdirRenamable(plan.workdir, opt.private_dir, &err)) {
+    AddError(&report, "preparing the workdir for at_workdir steps: " + err);
     return report;
   }
   // The workdir is world-traversable (0755), as with the assignment's bind
@@ -82,39 +148,59 @@ Report RunPlan(const Plan& plan, const std::string& archive, const ProbeOptions&
     AddError(&report, "workdir: " + (err.empty() ? "cannot chmod '" + plan.workdir + "'" : err));
     return report;
   }
-  if (!archive.empty() && !tar::Extract(archive, plan.workdir, opt.limits, &err)) {
+  if (!trees.main.empty() && !tar::Extract(trees.main, plan.workdir, opt.limits, &err)) {
     AddError(&report, "extracting the submission into '" + plan.workdir + "': " + err);
     return report;
+  }
+  for (const auto& name : plan.extra_trees) {
+    if (!trees.extra.count(name)) {
+      AddError(&report, "no tar for extra tree '" + name + "'");
+      return report;
+    }
   }
 
   std::vector<StepResult> results(plan.steps.size());
   std::map<int, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     results[i].id = plan.steps[i].id;
-    if (plan.steps[i].kind == protocol::Step::Kind::kSignal) results[i].signal.emplace();
+    if (plan.steps[i].kind == Step::Kind::kSignal) results[i].signal.emplace();
     groups[plan.steps[i].group].push_back(i);
   }
-  // A sandbox is copied once, at the start of the first group that names
-  // it, from the workdir as the earlier groups left it; later groups keep
-  // using that copy (a check's set-up and its cases run in turn in it).
-  std::map<std::string, std::string> sandboxes;
+  SandboxPaths paths;
+  paths.root = opt.sandbox_root;
+  paths.template_root = opt.template_root.empty() ? opt.sandbox_root + "-templates" : opt.template_root;
+  paths.private_dir = opt.private_dir;
+  paths.limits = opt.limits;
+  SandboxMaker maker(plan.workdir, &trees, paths);
+  // A sandbox is made once, at the start of the first group that names it;
+  // later groups keep using it (a check's set-up and its cases run in turn
+  // in it). Only a retry makes it again.
+  std::map<std::string, std::string> sandbox_dirs;
+  const Shared shared{plan, opt, tools, users, maker, sandbox_dirs};
+  std::vector<std::string> step_errors(plan.steps.size());
   for (const auto& [group, indexes] : groups) {
+    const std::string where = "before group " + std::to_string(group) + ": ";
+    err.clear();
+    // An earlier group's student step may have overwritten a tool that a
+    // script of this group runs by path.
+    if (!tools.Restore(&err)) AddError(&report, where + err);
+    MakeSandboxes(plan, indexes, &maker, &sandbox_dirs, &results);
+    std::vector<std::size_t> together;
     for (std::size_t i : indexes) {
-      const std::string& name = plan.steps[i].sandbox;
-      if (name.empty() || sandboxes.count(name)) continue;
-      std::string why;
-      sandboxes[name] = MakeSandbox(plan.workdir, opt.sandbox_root, name, opt.private_dir, &why);
-      if (sandboxes[name].empty()) {
-        for (std::size_t j : indexes) {
-          if (plan.steps[j].sandbox == name)
-            results[j].process.error = "sandbox '" + name + "': " + why;
-        }
+      if (!RunsAlone(plan.steps[i])) {
+        together.push_back(i);
+        continue;
       }
+      RunOne(shared, i, /*alone=*/true, &results[i], &step_errors[i]);
     }
-    RunGroup(plan, indexes, sandboxes, opt, &results);
+    RunConcurrently(shared, together, &results, &step_errors);
+    err.clear();
     if (!SweepProcesses(kSweepBound, &err)) {
       AddError(&report, "after group " + std::to_string(group) + ": " + err);
     }
+  }
+  for (const auto& e : step_errors) {
+    if (!e.empty()) AddError(&report, e);
   }
   report.steps = std::move(results);
   return report;

@@ -1,6 +1,6 @@
 // The probe: the grading container's main process (PID 1). It reads the
-// whole of stdin first (line 1: the Plan as JSON; the rest: the submission
-// as a tar), runs the plan, and writes one framed Report to stdout as the
+// whole of stdin first (line 1: the Plan as JSON; then the submission as a
+// tar; then one tar per Plan::extra_trees name), runs the plan, and writes one framed Report to stdout as the
 // very last thing. It exits 0 whenever it could report (failures of its own
 // go into probe_error) and 2 only when it cannot even read the plan, since
 // without the nonce nothing it wrote would be accepted.
@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <string>
 
+#include "probe/archives.h"
 #include "probe/fd.h"
 #include "probe/plan_runner.h"
 #include "protocol/probe_protocol.h"
@@ -106,11 +107,27 @@ int main() {
     report.probe_error = std::string("invalid plan: ") + e.what();
     return Emit(report);
   }
-  input.erase(0, eol + 1);  // the archive
+  input.erase(0, eol + 1);  // the archives
+  std::vector<std::string> archives;
+  if (!ipc::probe::SplitArchives(input, plan.extra_trees.size(), &archives, &err)) {
+    ipc::protocol::Report report;
+    report.nonce = plan.nonce;
+    report.probe_error = err;
+    return Emit(report);
+  }
+  input.clear();
+  input.shrink_to_fit();
+  // Each tree stays in the probe's memory for the whole run (pristine and
+  // tree:NAME sandboxes are unpacked from here, out of students' reach).
+  ipc::probe::Trees trees;
+  trees.main = std::move(archives[0]);
+  for (std::size_t i = 0; i < plan.extra_trees.size(); ++i) {
+    trees.extra[plan.extra_trees[i]] = std::move(archives[i + 1]);
+  }
 
   ipc::protocol::Report report;
   try {
-    report = ipc::probe::RunPlan(plan, input, ipc::probe::ProbeOptions{});
+    report = ipc::probe::RunPlan(plan, trees, ipc::probe::ProbeOptions{});
   } catch (const std::exception& e) {
     report = ipc::protocol::Report{};
     report.nonce = plan.nonce;

@@ -5,6 +5,7 @@
 #include <cerrno>
 
 #include "probe/fd.h"
+#include "probe/fs_ops.h"
 #include "probe/step_runner.h"
 
 namespace ipc::probe {
@@ -30,6 +31,11 @@ std::string RunHelper(const std::vector<std::string>& argv, const std::string& p
 }
 
 }  // namespace
+
+std::string CopyTree(const std::string& from, const std::string& to,
+                     const std::string& private_dir) {
+  return RunHelper({"cp", "-a", "--", from, to}, private_dir);
+}
 
 bool MakeDirs(const std::string& path, unsigned mode, std::string* err) {
   for (std::size_t at = 1; at <= path.size(); ++at) {
@@ -65,6 +71,48 @@ std::string MakeSandbox(const std::string& workdir, const std::string& root,
     return "";
   }
   return dest;
+}
+
+std::string SandboxMaker::Build(const std::string& name, const std::string& from,
+                                const std::string& copy_of, std::string* err) const {
+  if (from.empty()) return MakeSandbox(copy_of, paths_.root, name, paths_.private_dir, err);
+  if (!MakeDirs(paths_.root, 0755, err)) return "";
+  const std::string* tar = nullptr;
+  if (from == "pristine") {
+    tar = &trees_->main;
+  } else if (from.rfind("tree:", 0) == 0) {
+    auto it = trees_->extra.find(from.substr(5));
+    if (it != trees_->extra.end()) tar = &it->second;
+  }
+  if (tar == nullptr) {
+    *err = "no tree for sandbox_from '" + from + "'";
+    return "";
+  }
+  const std::string dest = paths_.root + "/" + name;
+  if (!ExtractFresh(*tar, dest, paths_.limits, err)) return "";
+  return dest;
+}
+
+std::string SandboxMaker::Make(const std::string& name, const std::string& from,
+                               bool for_retries, std::string* err) {
+  from_[name] = from;
+  if (from.empty() && for_retries) {
+    const std::string saved = MakeSandbox(workdir_, paths_.template_root, name, paths_.private_dir, err);
+    if (saved.empty()) return "";
+    template_[name] = saved;
+    return Build(name, from, saved, err);
+  }
+  return Build(name, from, workdir_, err);
+}
+
+std::string SandboxMaker::Remake(const std::string& name, std::string* err) const {
+  auto from = from_.find(name);
+  if (from == from_.end()) {
+    *err = "sandbox '" + name + "' was never made";
+    return "";
+  }
+  auto saved = template_.find(name);
+  return Build(name, from->second, saved == template_.end() ? workdir_ : saved->second, err);
 }
 
 }  // namespace ipc::probe

@@ -108,6 +108,16 @@ ProcessSpec SpecFromJson(const json& j, const std::string& path) {
   return p;
 }
 
+FileOverlay OverlayFromJson(const json& j, const std::string& path) {
+  JsonReader r(j, path, "overlay");
+  FileOverlay f;
+  f.path = r.String("path", std::nullopt);
+  f.content = r.Bytes("content_b64");
+  f.mode = r.Int("mode", f.mode);
+  r.RejectUnknown();
+  return f;
+}
+
 json StepToJson(const Step& s) {
   json j = json::object();
   j["id"] = s.id;
@@ -115,6 +125,20 @@ json StepToJson(const Step& s) {
   j["process"] = SpecToJson(s.process);
   j["group"] = s.group;
   PutString(j, "sandbox", s.sandbox);
+  PutString(j, "sandbox_from", s.sandbox_from);
+  if (!s.overlay.empty()) {
+    json& list = j["overlay"] = json::array();
+    for (const auto& f : s.overlay) {
+      json o = json::object();
+      o["path"] = f.path;
+      PutBytes(o, "content_b64", f.content);
+      o["mode"] = f.mode;
+      list.push_back(std::move(o));
+    }
+  }
+  if (s.at_workdir) j["at_workdir"] = true;
+  if (s.attempts != 1) j["attempts"] = s.attempts;
+  if (s.fresh_users) j["fresh_users"] = true;
   if (s.kind == Step::Kind::kSignal) {
     j["signal"] = s.signal;
     if (!s.ready_signals.empty()) j["ready_signals"] = s.ready_signals;
@@ -147,6 +171,16 @@ Step StepFromJson(const json& j, const std::string& path) {
                           "' is not a valid name (letters, digits, '.', '_', '-'; "
                           "not '.' or '..'; at most 64)");
   }
+  s.sandbox_from = r.String("sandbox_from", "");
+  if (const json* overlay = r.Find("overlay")) {
+    if (!overlay->is_array()) r.Fail("overlay", "expected array");
+    for (std::size_t i = 0; i < overlay->size(); ++i) {
+      s.overlay.push_back(OverlayFromJson((*overlay)[i], r.Path(Elem("overlay", i))));
+    }
+  }
+  s.at_workdir = r.Bool("at_workdir", false);
+  s.attempts = r.Int("attempts", 1);
+  s.fresh_users = r.Bool("fresh_users", false);
   if (s.kind == Step::Kind::kSignal) {
     s.signal = r.Int("signal", std::nullopt);
     if (s.signal < 1 || s.signal > kMaxSignal) r.Fail("signal", "expected a signal number 1..64");
@@ -236,6 +270,7 @@ nlohmann::json ToJson(const Plan& plan) {
   j["version"] = plan.version;
   j["nonce"] = plan.nonce;
   j["workdir"] = plan.workdir;
+  if (!plan.extra_trees.empty()) j["extra_trees"] = plan.extra_trees;
   j["steps"] = json::array();
   for (const auto& s : plan.steps) j["steps"].push_back(StepToJson(s));
   return j;
@@ -251,6 +286,7 @@ Plan PlanFromJson(const nlohmann::json& j) {
   if (plan.workdir.empty() || plan.workdir[0] != '/' || plan.workdir == "/") {
     r.Fail("workdir", "expected an absolute path below /, got '" + plan.workdir + "'");
   }
+  plan.extra_trees = r.StringList("extra_trees", /*required=*/false);
   const json& steps = r.Array("steps");
   std::map<std::string, std::size_t> ids;
   for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -263,6 +299,7 @@ Plan PlanFromJson(const nlohmann::json& j) {
     plan.steps.push_back(std::move(s));
   }
   r.RejectUnknown();
+  ValidatePlan(plan);
   return plan;
 }
 
@@ -276,6 +313,10 @@ nlohmann::json ToJson(const Report& report) {
     step["id"] = s.id;
     step["process"] = ResultToJson(s.process);
     if (s.signal) step["signal"] = ObservationToJson(*s.signal);
+    if (!s.failed_attempts.empty()) {
+      json& list = step["failed_attempts"] = json::array();
+      for (const auto& a : s.failed_attempts) list.push_back(ResultToJson(a));
+    }
     j["steps"].push_back(std::move(step));
   }
   PutString(j, "probe_error", report.probe_error);
@@ -297,6 +338,13 @@ Report ReportFromJson(const nlohmann::json& j) {
     s.process = ResultFromJson(*proc, sr.Path("process"));
     if (const json* sig = sr.Find("signal"))
       s.signal = ObservationFromJson(*sig, sr.Path("signal"));
+    if (const json* failed = sr.Find("failed_attempts")) {
+      if (!failed->is_array()) sr.Fail("failed_attempts", "expected array");
+      for (std::size_t k = 0; k < failed->size(); ++k) {
+        s.failed_attempts.push_back(
+            ResultFromJson((*failed)[k], sr.Path(Elem("failed_attempts", k))));
+      }
+    }
     sr.RejectUnknown();
     report.steps.push_back(std::move(s));
   }

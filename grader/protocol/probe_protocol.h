@@ -62,6 +62,17 @@ struct ProcessResult {
   bool operator==(const ProcessResult&) const = default;
 };
 
+// A file written into a step's directory (its sandbox) before each attempt,
+// after the sandbox is made: e.g. a shim that replaces the student's
+// `listener` with a seeded mutant. `path` is relative, without "..".
+struct FileOverlay {
+  std::string path;
+  std::string content;
+  int mode = 0644;
+
+  bool operator==(const FileOverlay&) const = default;
+};
+
 // One step of the plan.
 struct Step {
   enum class Kind {
@@ -91,6 +102,35 @@ struct Step {
   // that same copy. "{dir}" in argv becomes the step's directory. Name:
   // letters, digits, '.', '_', '-'.
   std::string sandbox;  // empty = the shared workdir
+  // What a sandbox is copied from, when it is made:
+  //   ""           the workdir as it is then (after earlier groups, e.g. make);
+  //   "pristine"   the submission exactly as committed, before any step;
+  //   "tree:NAME"  Plan::extra_trees entry NAME (e.g. the `part1` tag).
+  // Pristine trees are unpacked from the probe's own memory, so nothing a
+  // student step did to the filesystem can change them. Steps naming the same
+  // sandbox must agree on sandbox_from.
+  std::string sandbox_from;
+  std::vector<FileOverlay> overlay;  // written before each attempt
+  // The sandbox is put at the workdir's own path (e.g. /root) while the step
+  // runs: the workdir is moved aside, the sandbox moved in, and both moved
+  // back after. Student scripts hard-code that path (`python /root/cat.py`)
+  // because the assignment mounts the repository there. Runs alone, like
+  // fresh_users. Needs a sandbox.
+  bool at_workdir = false;
+  // kExec only: run up to `attempts` times until exit 0 (a flaky-test rerun,
+  // as a CI "retry"). Every attempt after the first gets a fresh copy of the
+  // sandbox (and a fresh user database when fresh_users), so a retry does not
+  // see the failed attempt's leftovers. attempts > 1 needs a sandbox that no
+  // other step names.
+  int attempts = 1;
+  // Before the step (and before each attempt): restore /etc/passwd, group,
+  // shadow and gshadow to what they were when the probe started, and remove
+  // home folders created since. Several checks run the assignment's
+  // `adduser garfield`, which fails if the user exists. The probe runs a
+  // fresh_users step alone: no other step of the plan runs at the same time
+  // (within its group, steps that run alone go first, one by one, then the
+  // others concurrently).
+  bool fresh_users = false;
 
   bool operator==(const Step&) const = default;
 };
@@ -111,8 +151,11 @@ struct SignalObservation {
 
 struct StepResult {
   std::string id;
-  ProcessResult process;
+  ProcessResult process;  // the last attempt
   std::optional<SignalObservation> signal;
+  // Attempts before the last one, all failed (exit status not 0), oldest
+  // first. Empty when the first attempt passed or attempts == 1.
+  std::vector<ProcessResult> failed_attempts;
 
   bool operator==(const StepResult&) const = default;
 };
@@ -121,6 +164,10 @@ struct Plan {
   int version = kProtocolVersion;
   std::string nonce;              // echoed in the report frame; stdin only
   std::string workdir = "/root";  // where the submission is unpacked
+  // Names of further trees (e.g. "part1", another ref of the same repo). On
+  // stdin, after the plan line and the submission's tar, come one tar per
+  // name in this order; steps use them through sandbox_from "tree:NAME".
+  std::vector<std::string> extra_trees;
   std::vector<Step> steps;
 
   bool operator==(const Plan&) const = default;
@@ -144,7 +191,14 @@ inline constexpr const char* kReportEnd = "=====IPC-GRADER-REPORT-END ";
 nlohmann::json ToJson(const Plan& plan);
 nlohmann::json ToJson(const Report& report);
 // Throw ProtocolError with a precise reason on malformed input.
+// PlanFromJson also applies ValidatePlan.
 Plan PlanFromJson(const nlohmann::json& j);
+// The rules that span fields and steps (plan_rules.cc): overlay paths,
+// attempts, what needs a sandbox, sandbox_from and the trees it names,
+// steps sharing a sandbox. Throws ProtocolError naming the field
+// ("steps[3].attempts: ..."). The grader calls it before sending a plan, so
+// a check type's mistake is found on the host, not as a probe_error.
+void ValidatePlan(const Plan& plan);
 Report ReportFromJson(const nlohmann::json& j);
 
 // Extract the single report framed with `nonce` from raw container stdout.

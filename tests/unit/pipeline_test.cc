@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "fake_container_runner.h"
+#include "checks/check_type.h"
 #include "fake_fetcher.h"
 #include "pipeline/grade.h"
 #include "protocol/probe_protocol.h"
@@ -168,6 +169,26 @@ TEST_F(PipelineTest, EngineFailureAndTimeoutAreErrorsWithTheCause) {
   r = Grade();
   EXPECT_EQ(r.status, "error");
   EXPECT_NE(r.error.find("40 s wall-time limit"), std::string::npos) << r.error;
+}
+
+TEST(PlanBuilder, UseTreeShipsAFetchedRefOnceAndNamesIt) {
+  protocol::Plan plan;
+  fetch::Snapshot graded;
+  std::map<std::string, fetch::Snapshot> refs;
+  refs["part1"].tar = "PART1TAR";
+  checks::PlanBuilder b(&plan, &graded, &refs);
+  EXPECT_EQ(b.snapshot(), &graded);
+  EXPECT_EQ(b.RefSnapshot("part1"), &refs["part1"]);
+  EXPECT_EQ(b.RefSnapshot("final"), nullptr);
+  EXPECT_EQ(b.UseTree("part1"), "tree:part1");
+  EXPECT_EQ(b.UseTree("part1"), "tree:part1");
+  EXPECT_EQ(b.UseTree("final"), "");  // not fetched: nothing to ship
+  EXPECT_EQ(plan.extra_trees, std::vector<std::string>{"part1"});
+  // Without refs (some unit tests) every ref is missing.
+  protocol::Plan bare;
+  checks::PlanBuilder none(&bare);
+  EXPECT_EQ(none.UseTree("part1"), "");
+  EXPECT_TRUE(bare.extra_trees.empty());
 }
 
 TEST(StudentNames, OnlySafeFolderNamesAreAccepted) {

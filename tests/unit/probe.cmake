@@ -8,6 +8,8 @@ ipc_add_gtest(probe_test
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_plan_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_pieces_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_main_test.cc
+    ${PROJECT_SOURCE_DIR}/tests/unit/probe_features_test.cc
+    ${PROJECT_SOURCE_DIR}/tests/unit/probe_integrity_test.cc
   LIBS ipc_probe_core
   LABELS unit)
 # probe_main_test runs the built binary.
@@ -19,5 +21,6 @@ ipc_add_gtest(probe_e2e_test
   SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/probe_e2e_test.cc
   LIBS ipc_probe_core
   LABELS e2e)
-add_dependencies(probe_e2e_test probe)
+# The integrity test copies ref-cat next to the probe inside the container.
+add_dependencies(probe_e2e_test probe ref-cat)
 target_compile_definitions(probe_e2e_test PRIVATE IPC_PROBE_PATH="$<TARGET_FILE:probe>")

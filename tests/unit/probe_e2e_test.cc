@@ -76,12 +76,23 @@ struct ProbeE2eTest : ::testing::Test {
     return testing::Run(spec, "/", scratch.path());
   }
 
-  protocol::Report RunProbe(const std::string& archive) {
+  // `writable_tools`: the tools are copied into a writable /opt/ipc-grader
+  // (as in the grader's derived image) instead of a read-only mount, so a
+  // student step can try to overwrite them.
+  protocol::Report RunProbe(const std::string& archives, bool writable_tools = false) {
     const std::string bin_dir = std::filesystem::path(IPC_PROBE_PATH).parent_path().string();
-    auto r = Docker({"docker", "run", "-i", "--rm", "--network", "none", "--name", name_, "--label",
-                     "io.ipc-grader.test=probe-e2e", "-v", bin_dir + ":/opt/ipc-grader:ro", kImage,
-                     "/opt/ipc-grader/probe"},
-                    protocol::ToJson(plan).dump() + "\n" + archive);
+    std::vector<std::string> argv = {"docker", "run", "-i", "--rm", "--network", "none", "--name",
+                                     name_, "--label", "io.ipc-grader.test=probe-e2e"};
+    if (writable_tools) {
+      argv.insert(argv.end(), {"-v", bin_dir + ":/mnt/ipc-bin:ro", kImage, "sh", "-c",
+                               "mkdir -p /opt/ipc-grader && cp /mnt/ipc-bin/probe "
+                               "/mnt/ipc-bin/ref-cat /opt/ipc-grader/ && "
+                               "exec /opt/ipc-grader/probe"});
+    } else {
+      argv.insert(argv.end(),
+                  {"-v", bin_dir + ":/opt/ipc-grader:ro", kImage, "/opt/ipc-grader/probe"});
+    }
+    auto r = Docker(argv, protocol::ToJson(plan).dump() + "\n" + archives);
     EXPECT_EQ(r.process.exit_code, 0) << r.process.stderr_data;
     std::string err;
     auto report = protocol::ExtractReport(r.process.stdout_data, plan.nonce, &err);
@@ -227,6 +238,85 @@ TEST_F(ProbeE2eTest, RunsThePlanInTheGradingImageAndReportsOnce) {
   EXPECT_NE(hostile.stderr_data.find("Permission denied"), std::string::npos)
       << hostile.stderr_data;
   EXPECT_EQ(Get(r, "after").process.stdout_data, "still here\n");
+}
+
+TEST_F(ProbeE2eTest, SandboxSourcesOverlaysRetriesUsersWorkdirAndSealedTools) {
+  plan.nonce = "e2e" + std::to_string(::getpid()) + "x";
+  plan.workdir = "/root";
+  plan.extra_trees = {"part1"};
+  tar::Writer w;
+  w.AddFile("secret.txt", "Hey! This is a secret!", 0644);
+  w.AddDir("litterbox", 0755);
+  w.AddFile("litterbox/treasure.txt", "Treasure found!", 0644);
+  w.AddSymlink("listener", "/root/secret.txt");  // an overlay must not write through it
+  tar::Writer part1;
+  part1.AddFile("version", "part1", 0644);
+  const std::string archives = w.Finish() + part1.Finish();
+
+  // Group 0: a student step mutates the workdir and overwrites a tool.
+  Add("mutate", 0,
+      {"sh", "-c",
+       "echo mutated > secret.txt; touch group0-mark; "
+       "printf '#!/bin/sh\\necho pwned\\n' > /opt/ipc-grader/ref-cat"});
+  // Two adduser runs, both from a fresh user database.
+  for (const char* id : {"adduser-1", "adduser-2"}) {
+    Add(id, 0, {"adduser", "garfield", "--disabled-password", "--gecos", ""}).fresh_users = true;
+  }
+  // Group 1.
+  Step& pristine = Add("pristine", 1, {"sh", "-c", "cat secret.txt; ls"});
+  pristine.sandbox = "pristine";
+  pristine.sandbox_from = "pristine";
+  Step& tree = Add("tree", 1, {"cat", "version"});
+  tree.sandbox = "part1";
+  tree.sandbox_from = "tree:part1";
+  Step& shim = Add("overlay", 1, {"./listener"});
+  shim.sandbox = "shim";
+  shim.sandbox_from = "pristine";
+  shim.overlay = {{"listener", "#!/bin/sh\necho shim\n", 0755}};
+  Step& flaky = Add("flaky", 1,
+                    {"sh", "-c",
+                     "n=$(cat /tmp/counter 2>/dev/null || echo 0); n=$((n+1)); "
+                     "echo $n > /tmp/counter; touch leftover-$n; ls leftover-*; [ $n -ge 2 ]"});
+  flaky.sandbox = "flaky";
+  flaky.attempts = 3;
+  Step& at = Add("at-workdir", 1, {"sh", "-c", "pwd; ls /root"});
+  at.sandbox = "at";
+  at.sandbox_from = "pristine";
+  at.at_workdir = true;
+  Step& ref = Add("ref-cat", 1, {"/opt/ipc-grader/ref-cat"});
+  ref.process.stdin_data = "treasure.txt\n";
+  Step& ref_by_path = Add("ref-cat-by-path", 1, {"sh", "-c", "/opt/ipc-grader/ref-cat"});
+  ref_by_path.process.stdin_data = "treasure.txt\n";
+  // Group 2: the workdir is back, and the overlay's symlink target intact.
+  Add("workdir-after", 2, {"sh", "-c", "pwd; ls; cat /root/secret.txt"});
+
+  const protocol::Report r = RunProbe(archives, /*writable_tools=*/true);
+  ASSERT_EQ(r.steps.size(), plan.steps.size());
+  EXPECT_EQ(r.probe_error, "");
+  EXPECT_EQ(Get(r, "mutate").process.exit_code, 0);
+  EXPECT_EQ(Get(r, "adduser-1").process.exit_code, 0) << Get(r, "adduser-1").process.stderr_data;
+  EXPECT_EQ(Get(r, "adduser-2").process.exit_code, 0) << Get(r, "adduser-2").process.stderr_data;
+
+  EXPECT_EQ(Get(r, "pristine").process.stdout_data,
+            "Hey! This is a secret!listener\nlitterbox\nsecret.txt\n");
+  EXPECT_EQ(Get(r, "tree").process.stdout_data, "part1");
+  EXPECT_EQ(Get(r, "overlay").process.stdout_data, "shim\n") << Get(r, "overlay").process.error;
+
+  const auto& f = Get(r, "flaky");
+  ASSERT_EQ(f.failed_attempts.size(), 1u);
+  EXPECT_EQ(f.failed_attempts[0].exit_code, 1);
+  EXPECT_EQ(f.failed_attempts[0].stdout_data, "leftover-1\n");
+  EXPECT_EQ(f.process.exit_code, 0);
+  EXPECT_EQ(f.process.stdout_data, "leftover-2\n");  // the retry's sandbox is fresh
+
+  EXPECT_EQ(Get(r, "at-workdir").process.stdout_data,
+            "/root\nlistener\nlitterbox\nsecret.txt\n")
+      << Get(r, "at-workdir").process.error << Get(r, "at-workdir").process.stderr_data;
+  EXPECT_EQ(Get(r, "ref-cat").process.stdout_data, "Treasure found!\n")
+      << Get(r, "ref-cat").process.error;
+  EXPECT_EQ(Get(r, "ref-cat-by-path").process.stdout_data, "Treasure found!\n");
+  EXPECT_EQ(Get(r, "workdir-after").process.stdout_data,
+            "/root\ngroup0-mark\nlistener\nlitterbox\nsecret.txt\nmutated\n");
 }
 
 }  // namespace

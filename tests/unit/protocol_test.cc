@@ -40,7 +40,14 @@ Plan SamplePlan() {
   cat.process.env = {{"PYTHONIOENCODING", "utf-8"}, {"X", ""}};
   cat.process.stdout_mode = StdoutMode::kFile;
   cat.process.output_cap = 4096;
+  cat.sandbox_from = "tree:part1";
+  cat.overlay = {{"listener", "#!/bin/sh\nexec /opt/ipc-grader/ref-listener\n", 0755},
+                 {"litterbox/bytes.bin", AllBytes(), 0600}};
+  cat.at_workdir = true;
+  cat.attempts = 3;
+  cat.fresh_users = true;
   plan.steps.push_back(cat);
+  plan.extra_trees = {"part1", "refs/heads/odd name"};
   Step sig;
   sig.id = "listener/student-pty";
   sig.kind = Step::Kind::kSignal;
@@ -69,6 +76,14 @@ Report SampleReport() {
   a.process.stderr_bytes = 12;
   a.process.wall_s = 0.25;
   a.process.cpu_s = 0.125;
+  ProcessResult failed;
+  failed.started = true;
+  failed.pid = 11;
+  failed.exit_code = 1;
+  failed.stdout_data = "first try\xff";
+  failed.stdout_bytes = 10;
+  a.failed_attempts = {failed, failed};
+  a.failed_attempts[1].pid = 13;
   r.steps.push_back(a);
   StepResult b;
   b.id = "listener/student-pty";
@@ -158,6 +173,22 @@ TEST(PlanJson, OmitsEmptyOptionalFields) {
   EXPECT_TRUE(j["process"].contains("timeout_s"));
 }
 
+TEST(PlanJson, OmitsTheNewStepFieldsAtTheirDefaults) {
+  Plan plan = SamplePlan();
+  plan.extra_trees.clear();
+  const json j = ToJson(plan);
+  EXPECT_FALSE(j.contains("extra_trees"));
+  for (const char* key : {"sandbox_from", "overlay", "at_workdir", "attempts", "fresh_users"}) {
+    EXPECT_FALSE(j["steps"][0].contains(key)) << key;
+  }
+  // And writes them when set (content as base64, so any bytes survive).
+  const json cat = ToJson(SamplePlan())["steps"][1];
+  EXPECT_EQ(cat["attempts"], 3);
+  EXPECT_EQ(cat["overlay"][0]["mode"], 0755);
+  EXPECT_TRUE(cat["overlay"][0]["content_b64"].is_string());
+  EXPECT_EQ(ToJson(SamplePlan())["extra_trees"][0], "part1");
+}
+
 TEST(PlanJson, AbsentOptionalFieldsTakeTheStructDefaults) {
   const json j = json::parse(R"({"version":1,"nonce":"n1","steps":[
       {"id":"a","kind":"exec","process":{"argv":["true"]}}]})");
@@ -167,6 +198,112 @@ TEST(PlanJson, AbsentOptionalFieldsTakeTheStructDefaults) {
   ProcessSpec want;
   want.argv = {"true"};
   EXPECT_EQ(plan.steps[0].process, want);
+  Step want_step;
+  want_step.id = "a";
+  want_step.process = want;
+  EXPECT_EQ(plan.steps[0], want_step);  // sandbox_from, overlay, attempts...
+  EXPECT_TRUE(plan.extra_trees.empty());
+}
+
+TEST(PlanJson, NewFieldsAreTypeChecked) {
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["attempts"] = "3"; }),
+            "steps[1].attempts: expected integer");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["at_workdir"] = 1; }),
+            "steps[1].at_workdir: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["fresh_users"] = "yes"; }),
+            "steps[1].fresh_users: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = 1; }),
+            "steps[1].sandbox_from: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"] = json::object(); }),
+            "steps[1].overlay: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][1]["content_b64"] = "@@@@"; }),
+            "steps[1].overlay[1].content_b64: invalid base64 at offset 0");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][0].erase("path"); }),
+            "steps[1].overlay[0].path: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][0]["owner"] = "root"; }),
+            "steps[1].overlay[0].owner: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"] = "part1"; }), "extra_trees: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][0] = 1; }),
+            "extra_trees[0]: expected string");
+}
+
+TEST(PlanRules, OverlayPathsStayInsideTheStepDirectory) {
+  auto path_error = [](const std::string& path) {
+    return PlanError([&](json& j) { j["steps"][1]["overlay"][0]["path"] = path; });
+  };
+  EXPECT_EQ(path_error("../listener"), "steps[1].overlay[0].path: '../listener' has a '..' component");
+  EXPECT_EQ(path_error("a/../../b"), "steps[1].overlay[0].path: 'a/../../b' has a '..' component");
+  EXPECT_EQ(path_error("/root/listener"),
+            "steps[1].overlay[0].path: '/root/listener' is absolute (expected a path relative to "
+            "the step's directory)");
+  EXPECT_EQ(path_error(""), "steps[1].overlay[0].path: must not be empty");
+  EXPECT_EQ(path_error("a//b"), "steps[1].overlay[0].path: 'a//b' has an empty or '.' component");
+  EXPECT_EQ(path_error("dir/"), "steps[1].overlay[0].path: 'dir/' has an empty or '.' component");
+  EXPECT_EQ(path_error("..."), "(accepted)");  // a name, not a walk upwards
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][1]["mode"] = 04755; }),
+            "steps[1].overlay[1].mode: expected permission bits 0..0777, got 2541");
+}
+
+TEST(PlanRules, AttemptsAndAtWorkdirNeedASandboxOfTheirOwn) {
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["attempts"] = 0; }),
+            "steps[1].attempts: must be at least 1, got 0");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["attempts"] = 2; }),
+            "steps[0].attempts: more than one attempt needs a sandbox (each retry gets a fresh "
+            "copy)");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["attempts"] = 1; }), "(accepted)");
+  EXPECT_EQ(PlanError([](json& j) {
+              j["steps"][2]["attempts"] = 2;
+              j["steps"][2]["sandbox"] = "sig";
+            }),
+            "steps[2].attempts: only exec steps can be retried (a signal step's readiness is "
+            "one-shot)");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["at_workdir"] = true; }),
+            "steps[0].at_workdir: needs a sandbox (it is the sandbox that is put at the "
+            "workdir's path)");
+  // Another step in the same sandbox (same source): the retry would wipe it.
+  EXPECT_EQ(PlanError([](json& j) {
+              j["steps"][0]["sandbox"] = "cat";
+              j["steps"][0]["sandbox_from"] = "tree:part1";
+            }),
+            "steps[1].attempts: sandbox 'cat' is shared with another step; a retried step needs a "
+            "sandbox of its own (a retry replaces it with a fresh copy)");
+}
+
+TEST(PlanRules, SandboxFromNamesAKnownSourceAndSharersAgree) {
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "tree:final"; }),
+            "steps[1].sandbox_from: tree 'final' is not in extra_trees (the probe gets no tar for "
+            "it)");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "Pristine"; }),
+            "steps[1].sandbox_from: expected \"\", \"pristine\" or \"tree:NAME\", got 'Pristine'");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "tree:"; }),
+            "steps[1].sandbox_from: tree '' is not in extra_trees (the probe gets no tar for it)");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "tree:refs/heads/odd name"; }),
+            "(accepted)");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["sandbox_from"] = "pristine"; }),
+            "steps[0].sandbox_from: 'pristine' without a sandbox (there is nothing to copy into)");
+  EXPECT_EQ(PlanError([](json& j) {
+              j["steps"][1]["attempts"] = 1;
+              j["steps"][0]["sandbox"] = "cat";
+              j["steps"][0]["sandbox_from"] = "pristine";
+            }),
+            "steps[1].sandbox_from: 'tree:part1' but steps[0] makes sandbox 'cat' from "
+            "'pristine' (steps sharing a sandbox must agree on its source)");
+  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][1] = "part1"; }),
+            "extra_trees[1]: duplicate tree 'part1' (the probe would read one tar too many)");
+  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][1] = ""; }),
+            "extra_trees[1]: must not be empty");
+}
+
+TEST(PlanRules, ValidatePlanChecksAPlanBuiltInMemory) {
+  Plan plan = SamplePlan();
+  EXPECT_NO_THROW(ValidatePlan(plan));
+  plan.steps[1].attempts = -2;
+  try {
+    ValidatePlan(plan);
+    ADD_FAILURE() << "accepted";
+  } catch (const ProtocolError& e) {
+    EXPECT_STREQ(e.what(), "steps[1].attempts: must be at least 1, got -2");
+  }
 }
 
 TEST(PlanJson, NamesTheFieldPathOfEveryTypeError) {
@@ -281,6 +418,8 @@ TEST(ReportJson, OmitsUnsetOptionals) {
   EXPECT_FALSE(j["steps"][1]["process"].contains("exit_code"));
   EXPECT_FALSE(j["steps"][2]["process"].contains("stdout_b64"));
   EXPECT_EQ(j["steps"][1]["process"]["term_signal"], SIGKILL);
+  EXPECT_FALSE(j["steps"][1].contains("failed_attempts"));
+  EXPECT_EQ(j["steps"][0]["failed_attempts"].size(), 2u);
 }
 
 TEST(ReportJson, NamesTheFieldPathOfEveryError) {
@@ -309,6 +448,10 @@ TEST(ReportJson, NamesTheFieldPathOfEveryError) {
             "steps[1].signal: expected object");
   EXPECT_EQ(ReportError([](json& j) { j["probe_error"] = false; }), "probe_error: expected string");
   EXPECT_EQ(ReportError([](json& j) { j = 3; }), "report: expected object");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["failed_attempts"] = 1; }),
+            "steps[0].failed_attempts: expected array");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["failed_attempts"][1]["exit_code"] = "1"; }),
+            "steps[0].failed_attempts[1].exit_code: expected integer");
 }
 
 TEST(StdoutMode, NamesRoundTripAndUnknownNamesThrow) {
