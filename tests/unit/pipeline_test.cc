@@ -57,6 +57,7 @@ protocol::Report Answer(const protocol::Plan& plan) {
     s.process.started = true;
     s.process.pid = 42;
     s.process.exit_code = 0;
+    s.process.wall_s = 0.25;
     if (step.kind == protocol::Step::Kind::kSignal) {
       s.process.stdout_data = "Listener PID: 42\nSIGUSR1 received!\n";
     }
@@ -117,6 +118,11 @@ TEST_F(PipelineTest, ShipsPlanAndTarOnStdinWithRubricLimitsAndScoresTheReport) {
     saw_ref |= s.process.argv.at(0) == "/opt/ipc-grader/ref-listener";
   }
   EXPECT_TRUE(saw_ref);
+  // Where the time went, by check type, from the steps' wall times: the
+  // build's one step and the signal check's two (student and reference).
+  EXPECT_DOUBLE_EQ(r.timing.at("steps.command"), 0.25);
+  EXPECT_DOUBLE_EQ(r.timing.at("steps.signal"), 0.5);
+  EXPECT_EQ(r.timing.count("steps.files_present"), 0u) << "no steps, no time";
 }
 
 TEST_F(PipelineTest, ForgedReportsDoNotCount) {
