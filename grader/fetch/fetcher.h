@@ -75,7 +75,15 @@ struct FetchRequest {
   std::string cache_dir;             // where bare mirrors live
   Credentials credentials;
   Caps caps;
-  double timeout_s = 120;            // whole fetch
+  double timeout_s = 120;            // whole fetch, every attempt included
+  // Transport failures (kUnreachable: connection refused or reset, a pack
+  // cut off mid-transfer) are retried, at most max_attempts attempts in all
+  // and only while timeout_s lasts; the message of the last one says how
+  // many were made. Authentication failures, missing repositories or refs
+  // and exceeded caps are never retried: another attempt cannot change them.
+  // The batch scheduler retries a whole student on top of this.
+  int max_attempts = 3;
+  double retry_backoff_s = 0.5;      // wait n * this before attempt n + 1
 };
 
 // Classification for the user and for retry decisions.

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 
 #include "fetch/net_watch.h"
 #include "util/sha256.h"
@@ -187,6 +188,21 @@ FetchError Classify(int rc, const CallbackState& st, const Source& src,
              Contains(low, "permission denied")) {
     err.kind = FetchErrorKind::kAuth;
     err.message = head + "authentication refused: " + msg;
+  } else if (src.transport == Transport::kSsh &&
+             (rc == GIT_ECERTIFICATE || Contains(low, "hostkey") ||
+              Contains(low, "host key"))) {
+    // libgit2 1.5.1 checks the host key against ~/.ssh/known_hosts of the
+    // HOME it saw at start-up (CVE-2023-22742 fix) and says only "invalid
+    // or unknown remote ssh hostkey"; never retried: it is not a blip.
+    const std::string home = Env("HOME");
+    err.kind = FetchErrorKind::kOther;
+    err.message = head + "the ssh server's host key is not in " +
+                  (home.empty() ? "~" : home) +
+                  "/.ssh/known_hosts, or differs from the key listed there (" +
+                  msg +
+                  "). Fix: check the key's fingerprint with the server's "
+                  "admin, then add it, e.g. `ssh-keyscan -p PORT HOST >> "
+                  "~/.ssh/known_hosts`";
   } else if (rc == GIT_ECERTIFICATE || klass == GIT_ERROR_SSL) {
     err.kind = FetchErrorKind::kOther;
     err.message = head + "TLS problem: " + msg +
@@ -196,6 +212,7 @@ FetchError Classify(int rc, const CallbackState& st, const Source& src,
              Contains(low, "does not appear to be a git repository") ||
              Contains(low, "not exported") ||
              Contains(low, "could not find repository") ||
+             Contains(low, "no such repository") ||
              Contains(low, "no such file or directory")) {
     err.kind = FetchErrorKind::kNotARepository;
     err.message = head + "no repository there: " + msg;
@@ -337,21 +354,16 @@ RepoPtr OpenMirror(const std::string& dir) {
 
 namespace {
 
+// One attempt. `watch` (the deadline of the whole fetch) is the caller's
+// and outlives every stream the remote below owns.
 bool Download(const Source& src, const FetchRequest& req,
-              const std::string& dir, git_repository* repo, FetchError* err) {
-  // Non-positive means the default; a week bounds absurd values so the
-  // deadline arithmetic cannot overflow.
-  const double timeout_s =
-      req.timeout_s > 0 ? std::min(req.timeout_s, 7 * 86400.0) : 120;
-  // Declared before the remote so it outlives every stream the remote owns.
-  NetWatch watch(NetWatch::Clock::now() +
-                 std::chrono::milliseconds(
-                     static_cast<long long>(std::ceil(timeout_s * 1000))));
-  ScopedNetWatch scope(&watch);
+              const std::string& dir, git_repository* repo, NetWatch* watch,
+              double timeout_s, FetchError* err) {
+  ScopedNetWatch scope(watch);
   CallbackState state;
   state.src = &src;
   state.req = &req;
-  state.watch = &watch;
+  state.watch = watch;
 
   git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
   opts.callbacks.credentials = OnCredentials;
@@ -406,13 +418,52 @@ bool Download(const Source& src, const FetchRequest& req,
   return true;
 }
 
+// Download, again after a transport failure (see FetchRequest::max_attempts).
+// One deadline covers every attempt and the waits between them, so a server
+// that keeps dying can cost at most timeout_s, never a hang. A retry fetches
+// into the same mirror: libgit2 writes a pack under a temporary name and
+// indexes it before any ref moves, so a cut-off attempt leaves no refs
+// pointing at missing objects, and objects that did arrive are not asked
+// for again.
+bool DownloadWithRetries(const Source& src, const FetchRequest& req,
+                         const std::string& dir, git_repository* repo,
+                         FetchError* err) {
+  // Non-positive means the default; a week bounds absurd values so the
+  // deadline arithmetic cannot overflow.
+  const double timeout_s =
+      req.timeout_s > 0 ? std::min(req.timeout_s, 7 * 86400.0) : 120;
+  NetWatch watch(NetWatch::Clock::now() +
+                 std::chrono::milliseconds(
+                     static_cast<long long>(std::ceil(timeout_s * 1000))));
+  const int attempts = std::clamp(req.max_attempts, 1, 10);
+  const double backoff_s = std::clamp(req.retry_backoff_s, 0.0, 60.0);
+  for (int n = 1;; ++n) {
+    if (Download(src, req, dir, repo, &watch, timeout_s, err)) return true;
+    if (err->kind != FetchErrorKind::kUnreachable) return false;
+    const auto wait = std::chrono::milliseconds(
+        static_cast<long long>(std::ceil(n * backoff_s * 1000)));
+    if (n >= attempts || watch.Expired() ||
+        NetWatch::Clock::now() + wait >= watch.deadline()) {
+      err->message += n == 1 ? " (1 attempt"
+                             : " (gave up after " + std::to_string(n) +
+                                   " attempts";
+      if (n < attempts) {
+        err->message += "; the fetch timeout leaves no time for another";
+      }
+      err->message += ")";
+      return false;
+    }
+    std::this_thread::sleep_for(wait);
+  }
+}
+
 }  // namespace
 
 bool UpdateMirror(const Source& src, const FetchRequest& req,
                   const std::string& dir, RepoPtr* repo, FetchError* err) {
   bool created = false;
   if (!OpenOrInit(src, dir, repo, &created, err)) return false;
-  if (!Download(src, req, dir, repo->get(), err)) {
+  if (!DownloadWithRetries(src, req, dir, repo->get(), err)) {
     // A mirror born in this call and never filled (a typo in the URL, a
     // server that is down) is not kept: the cache would fill with empty
     // repositories. We hold the exclusive lock, so nobody else uses it.
