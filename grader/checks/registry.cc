@@ -1,6 +1,9 @@
 #include <algorithm>
 
 #include "checks/check_type.h"
+#include "checks/dd_insight.h"
+#include "checks/gitlab_ci.h"
+#include "checks/test_adequacy.h"
 #include "checks/types.h"
 
 namespace ipc::checks {
@@ -18,6 +21,9 @@ const std::vector<std::unique_ptr<CheckType>>& Registry() {
     v->push_back(MakeNotCommittedType());
     v->push_back(MakeFileContentsType());
     v->push_back(MakeTagsType());
+    v->push_back(MakeTestAdequacyType());
+    v->push_back(MakeDdInsightType());
+    v->push_back(MakeGitlabCiType());
     return v;
   }();
   return *types;

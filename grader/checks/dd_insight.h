@@ -1,0 +1,14 @@
+// dd_insight: is the assignment's distrustful decomposition protection real
+// (the kernel refuses garfield: EACCES) or an accident of `su -` moving the
+// working directory to garfield's home (ENOENT)? (dd_insight.cc)
+#pragma once
+
+#include <memory>
+
+#include "checks/check_type.h"
+
+namespace ipc::checks {
+
+std::unique_ptr<CheckType> MakeDdInsightType();
+
+}  // namespace ipc::checks
