@@ -36,6 +36,10 @@ struct Params {
   std::string refusal = "MEOW";
   std::string sandbox;
   std::string setup;
+  // Paths of the student's tree the set-up works on ("litterbox/": a
+  // folder). When one is missing, a failing set-up is the submission's
+  // fault (the check fails), not the grader's (an error).
+  std::vector<std::string> setup_needs;
   std::string user;
   bool login_shell = false;
   std::vector<Case> cases;
@@ -55,6 +59,23 @@ std::string FromHex(rubric::NodeReader& r, const YAML::Node& at, const std::stri
   return out;
 }
 
+// The first of `paths` the graded tree lacks ("litterbox/ folder",
+// "cat.py"), or "" when all are there or the tree is unknown.
+std::string MissingFromTree(const Evidence& ev, const std::vector<std::string>& paths) {
+  if (ev.snapshot == nullptr) return "";
+  for (const std::string& want : paths) {
+    const bool dir = want.ends_with('/');
+    const std::string path = dir ? want.substr(0, want.size() - 1) : want;
+    bool found = false;
+    for (const auto& e : ev.snapshot->entries) {
+      if (e.path == path && (!dir || e.type == fetch::EntryType::kDir)) found = true;
+      if (dir && e.path.starts_with(want)) found = true;  // trees list files only
+    }
+    if (!found) return dir ? want + " folder" : want;
+  }
+  return "";
+}
+
 Params Parse(const rubric::Check& check) {
   auto r = ParamsReader(check);
   Params p;
@@ -63,6 +84,10 @@ Params Parse(const rubric::Check& check) {
   p.refusal = r.OptString("refusal").value_or("MEOW");
   p.sandbox = r.OptString("sandbox").value_or("");
   p.setup = r.OptString("setup").value_or("");
+  p.setup_needs = r.OptStringList("setup_needs").value_or(std::vector<std::string>{});
+  if (!p.setup_needs.empty() && p.setup.empty()) {
+    r.FailKey("setup_needs", "'setup_needs' names what 'setup' needs, but there is no 'setup'");
+  }
   p.user = r.OptString("user").value_or("");
   p.login_shell = r.OptBool("login_shell").value_or(false);
   if (p.login_shell && p.user.empty()) r.FailKey("login_shell", "'login_shell' needs 'user'");
@@ -132,6 +157,15 @@ class StdinCases : public CheckType {
       const auto* setup = ev.Step(c, "setup");
       if (auto missing = MissingStep(ev, setup)) return *missing;
       if (setup->process.exit_code != 0) {
+        const std::string missing = MissingFromTree(ev, p.setup_needs);
+        if (!missing.empty()) {
+          Outcome o = Outcome::Fail("this check's set-up (the assignment's own steps, e.g. "
+                                    "chgrp ./litterbox) cannot run: your repository has no " +
+                                    missing);
+          o.expected = missing + " in the repository";
+          o.output = Abbrev(setup->process.stderr_data, 300);
+          return o;
+        }
         return Outcome::Error("the grader's own set-up for this check failed (" +
                               DescribeExit(setup->process) + "): " +
                               Abbrev(setup->process.stderr_data, 300));

@@ -95,7 +95,8 @@ TEST_F(ChecksTest, PerfectSubmissionGetsFullMarks) {
 TEST_F(ChecksTest, FilesPresentGivesPartialCreditAndNamesWhatIsMissing) {
   snapshot.entries.erase(snapshot.entries.begin() + 1);  // b.txt
   snapshot.entries[1].type = fetch::EntryType::kSymlink;  // c.txt
-  const auto& c = Check(Score(), "files");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "files");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_DOUBLE_EQ(c.score, 1.0);  // 2 of 4
   EXPECT_NE(c.message.find("b.txt is missing"), std::string::npos) << c.message;
@@ -117,7 +118,8 @@ TEST_F(ChecksTest, MissingHandlerNamesTheSignalExpectedAndWhatHappened) {
   for (const char* mode : {"file", "pipe", "pty"}) {
     Killed(std::string("usr1/student-") + mode, SIGUSR1, "", 9);
   }
-  const auto& c = Check(Score(), "usr1");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "usr1");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_EQ(c.score, 0);
   EXPECT_NE(c.message.find("after SIGUSR1"), std::string::npos) << c.message;
@@ -132,7 +134,8 @@ TEST_F(ChecksTest, SignalCreditIsTheShareOfStdoutModesThatBehave) {
   // handler skips the stdio flush), fine on a terminal.
   Exited("usr1/student-file", 0, "", 9);
   Exited("usr1/student-pipe", 0, "", 9);
-  const auto& c = Check(Score(), "usr1");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "usr1");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_NEAR(c.score, 4.0 / 3.0, 0.01);
 }
@@ -148,7 +151,8 @@ TEST_F(ChecksTest, SwappedExitCodeFails) {
   for (const char* mode : {"file", "pipe", "pty"}) {
     Exited(std::string("usr1/student-") + mode, 1, "Listener PID: 9\nSIGUSR1 received!\n", 9);
   }
-  const auto& c = Check(Score(), "usr1");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "usr1");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_NE(c.message.find("exit 1 instead of exit 0"), std::string::npos) << c.message;
 }
@@ -161,7 +165,8 @@ TEST_F(ChecksTest, HonestCatVariationsKeepFullMarks) {
 
 TEST_F(ChecksTest, CatThatCrashesInsteadOfMeowLosesThatCase) {
   CatCase("missing", 1, "", 0, "MEOW [Errno 2] No such file or directory: './litterbox/nope'\n");
-  const auto& c = Check(Score(), "cat");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "cat");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_DOUBLE_EQ(c.score, 3.0);  // 3 of 4 cases
   EXPECT_NE(c.message.find("yours crashed (exit 1), the reference refused (MEOW)"),
@@ -171,7 +176,8 @@ TEST_F(ChecksTest, CatThatCrashesInsteadOfMeowLosesThatCase) {
 
 TEST_F(ChecksTest, SecureCatFailsTheRequiredTraversalAndTheReference) {
   CatCase("treasure", 0, "MEOW\n", 0, "Treasure found!\n");
-  const auto& c = Check(Score(), "cat");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "cat");
   EXPECT_NE(c.message.find("the assignment requires content"), std::string::npos) << c.message;
 }
 
@@ -279,6 +285,75 @@ checks:
   Exited("s/student-pipe", 0, "Listener PID: 9\n" + std::string(200000, 'x') + " 9 19 99\n", 9);
   const auto r = Score();
   EXPECT_EQ(Check(r, "s").status, report::CheckStatus::kPass);
+}
+
+}  // namespace
+}  // namespace ipc::testing
+
+namespace ipc::testing {
+namespace {
+
+using report::CheckStatus;
+
+constexpr const char* kSetupRubric = R"(
+assignment: t
+ref: [final]
+parts:
+  - {id: p, title: P, points: 1}
+checks:
+  - id: dd
+    part: p
+    title: dd
+    type: stdin_cases
+    points: 1
+    program: [python, cat.py]
+    reference: [ref-cat]
+    setup: "chgrp users ./litterbox"
+    setup_needs: [litterbox/, cat.py]
+    cases:
+      - {name: secret, stdin: "../secret.txt", expect: refusal}
+)";
+
+class SetupNeeds : public ::testing::Test, public ScoringFixture {
+ protected:
+  void SetUp() override {
+    Load(kSetupRubric);
+    Exited("dd/setup", 1).process.stderr_data =
+        "chgrp: cannot access './litterbox': No such file or directory\n";
+    Exited("dd/student/secret", 0, "MEOW\n");
+    Exited("dd/reference/secret", 0, "MEOW\n");
+  }
+};
+
+TEST_F(SetupNeeds, AFailedSetUpIsTheStudentsFailureWhenTheirTreeLacksWhatItNeeds) {
+  AddFile("cat.py");  // but no litterbox/
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "dd");
+  EXPECT_EQ(c.status, CheckStatus::kFail);
+  EXPECT_NE(c.message.find("no litterbox/ folder"), std::string::npos) << c.message;
+  EXPECT_NE(c.output.find("chgrp"), std::string::npos) << c.output;
+}
+
+TEST_F(SetupNeeds, AFailedSetUpWithEverythingPresentIsTheGradersError) {
+  AddFile("cat.py");
+  AddFile("litterbox/treasure.txt");
+  const auto scored_ = Score();
+  const auto& c = Check(scored_, "dd");
+  EXPECT_EQ(c.status, CheckStatus::kError);
+  EXPECT_NE(c.message.find("own set-up"), std::string::npos) << c.message;
+}
+
+TEST(SetupNeedsRubric, SetupNeedsWithoutSetupIsARubricError) {
+  std::string text = kSetupRubric;
+  text.replace(text.find("    setup: \"chgrp users ./litterbox\"\n"),
+               std::string("    setup: \"chgrp users ./litterbox\"\n").size(), "");
+  try {
+    checks::ValidateChecks(rubric::ParseRubric(text, "t.yaml"));
+    FAIL() << "accepted setup_needs without setup";
+  } catch (const rubric::RubricError& e) {
+    EXPECT_NE(std::string(e.what()).find("there is no 'setup'"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind("t.yaml:", 0), 0u) << e.what();
+  }
 }
 
 }  // namespace
