@@ -151,4 +151,49 @@ std::string EngineFailureMessage(const std::string& engine, const std::string& b
          "). Fix: run `" + binary + " info` to see what is wrong, or run scripts/setup.sh.";
 }
 
+std::string UsernsModeName(UsernsMode mode) {
+  switch (mode) {
+    case UsernsMode::kNone:
+      return "none";
+    case UsernsMode::kRemap:
+      return "userns-remap";
+    case UsernsMode::kRootless:
+      return "rootless";
+    case UsernsMode::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+UsernsMode ParseDockerSecurityOptions(const std::string& text) {
+  const std::string t = Trim(text);
+  // Every engine lists at least one option (seccomp, apparmor, selinux or
+  // cgroupns): an empty or non-list answer is not "no userns".
+  if (t.size() < 2 || t.front() != '[' || t.back() != ']' || !Contains(t, "name=")) {
+    return UsernsMode::kUnknown;
+  }
+  // Options are quoted entries "name=X,key=value,..."; match whole names.
+  if (Contains(t, "\"name=rootless")) return UsernsMode::kRootless;
+  if (Contains(t, "\"name=userns")) return UsernsMode::kRemap;
+  return UsernsMode::kNone;
+}
+
+UsernsMode ParsePodmanRootless(const std::string& text) {
+  const std::string t = Trim(text);
+  if (t == "true") return UsernsMode::kRootless;
+  if (t == "false") return UsernsMode::kNone;
+  return UsernsMode::kUnknown;
+}
+
+UsernsMode DetectUserns(const EngineCli& cli, std::chrono::milliseconds deadline) {
+  if (!cli.installed()) return UsernsMode::kUnknown;
+  const bool podman = cli.engine() == "podman";
+  const ProcessResult r =
+      cli.Run(podman ? std::vector<std::string>{"info", "--format", "{{.Host.Security.Rootless}}"}
+                     : std::vector<std::string>{"info", "--format", "{{json .SecurityOptions}}"},
+              deadline);
+  if (!r.Succeeded()) return UsernsMode::kUnknown;
+  return podman ? ParsePodmanRootless(r.stdout_data) : ParseDockerSecurityOptions(r.stdout_data);
+}
+
 }  // namespace ipc::container

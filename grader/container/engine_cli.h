@@ -66,4 +66,28 @@ std::string NotInstalledMessage(const std::string& engine, const std::string& bi
 // `s` without leading and trailing whitespace (CLI output ends in '\n').
 std::string Trim(std::string s);
 
+// How root inside a container maps to the host. Without a user namespace
+// (kNone) container root is host root, held back only by the dropped
+// capabilities, seccomp and no-new-privileges (docs/SECURITY.md).
+enum class UsernsMode {
+  kNone,      // rootful engine, no userns-remap
+  kRemap,     // dockerd --userns-remap: root inside is a subordinate uid
+  kRootless,  // the engine itself runs as an unprivileged user
+  kUnknown,   // the engine did not say (older CLI, podman machine, error)
+};
+// "none", "userns-remap", "rootless", "unknown": the provenance value.
+std::string UsernsModeName(UsernsMode mode);
+
+// From `docker info --format '{{json .SecurityOptions}}'`, e.g.
+// ["name=seccomp,profile=default","name=userns"]: "name=rootless" wins over
+// "name=userns" (a rootless engine lists both). Text that is not such a
+// list is kUnknown.
+UsernsMode ParseDockerSecurityOptions(const std::string& text);
+// From `podman info --format '{{.Host.Security.Rootless}}'` ("true"/"false").
+UsernsMode ParsePodmanRootless(const std::string& text);
+
+// Asks the engine (one `info` call, bounded by `deadline`). kUnknown when
+// the call fails: detection never stops a run.
+UsernsMode DetectUserns(const EngineCli& cli, std::chrono::milliseconds deadline);
+
 }  // namespace ipc::container

@@ -80,6 +80,13 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
       "--pids-limit", std::to_string(lim.pids),
       "--cpus", FormatDouble(lim.cpus),
       "--cap-drop", "ALL",
+      // If the host runs short of memory (many containers at once), the
+      // kernel kills a student's process before the grader, the engine or a
+      // TA's shell. Children inherit it; raising it needs no capability.
+      "--oom-score-adj", std::to_string(kOomScoreAdj),
+      // Stated, not left to the daemon's default-ipc-mode (shareable on
+      // older engines): no SysV IPC or /dev/shm shared with anyone.
+      "--ipc", "private",
   });
   for (const char* cap : kCapabilities) a.insert(a.end(), {"--cap-add", cap});
   a.insert(a.end(), {

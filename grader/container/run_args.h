@@ -18,6 +18,8 @@ namespace ipc::container {
 inline constexpr const char* kCapabilities[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER",
                                                 "SETUID", "SETGID",       "KILL"};
 inline constexpr int kNofileLimit = 1024;
+// oom_score_adj of every process in the container (-1000..1000).
+inline constexpr int kOomScoreAdj = 500;
 inline constexpr const char* kNamePrefix = "ipc-grader-";
 
 // A student's name as a container-name fragment: [A-Za-z0-9_.-] only

@@ -160,9 +160,11 @@ TEST(BuildRunArgs, NeverMountsPublishesOrEscalates) {
     const RunArgs r = Build(spec, ContainerName(spec.name_hint));
     for (const char* forbidden :
          {"-v", "--volume", "--mount", "--privileged", "-p", "--publish", "-P", "--rm",
-          "--volumes-from", "--device", "--pid", "--ipc", "--userns", "--cap-add=ALL", "-t"}) {
+          "--volumes-from", "--device", "--pid", "--userns", "--cap-add=ALL", "-t"}) {
       EXPECT_FALSE(r.Has(forbidden)) << forbidden;
     }
+    // --ipc only to make it private (never "host" or another container's).
+    EXPECT_EQ(r.Value("--ipc"), "private");
     for (const std::string& cap : r.Values("--cap-add")) {
       EXPECT_NE(cap, "ALL");
       EXPECT_NE(cap, "SYS_ADMIN");
