@@ -56,6 +56,7 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   Interrupts::Install([runner] { runner->KillAll(); });
   runner->CheckEngine();
   runner->ReapLeftovers();
+  s->env.engine_userns = runner->UserNamespaces();
   s->fetcher = fetch::MakeGitFetcher();
   std::string cache = o.cache_dir;
   if (cache.empty()) {

@@ -71,6 +71,10 @@ class ContainerRunner {
   // Called from the signal-handling path: rm -f everything started so far.
   virtual void KillAll() = 0;
   virtual std::string EngineName() const = 0;
+  // Whether the engine maps container root to an unprivileged host user:
+  // "none", "userns-remap", "rootless" or "unknown". Recorded in every
+  // result's provenance (docs/SECURITY.md says what it changes).
+  virtual std::string UserNamespaces() { return "unknown"; }
 };
 
 inline constexpr const char* kLabel = "io.ipc-grader.job";

@@ -236,6 +236,10 @@ void DockerCliRunner::KillAll() {
   if (args.size() > 2 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
 }
 
+std::string DockerCliRunner::UserNamespaces() {
+  return UsernsModeName(DetectUserns(cli_, std::chrono::seconds(10)));
+}
+
 int DockerCliRunner::ReapLeftovers() {
   if (!cli_.installed()) throw Fatal(NotInstalledMessage(cli_.engine(), cli_.binary()));
   const auto list = [&] {

@@ -25,6 +25,7 @@ class DockerCliRunner final : public ContainerRunner {
   int ReapLeftovers() override;
   void KillAll() override;
   std::string EngineName() const override { return cli_.engine(); }
+  std::string UserNamespaces() override;
 
  private:
   struct Watch;

@@ -56,15 +56,6 @@ std::string ReadBinary(const std::string& path) {
   return ss.str();
 }
 
-fetch::FetchRequest MakeFetchRequest(const GradeRequest& req, const Environment& env) {
-  fetch::FetchRequest f;
-  f.source = req.source;
-  f.refs = req.refs.empty() ? env.rubric->refs : req.refs;
-  f.cache_dir = env.cache_dir;
-  f.credentials = env.credentials;
-  return f;
-}
-
 report::Result ErrorResult(report::Result r, std::string message) {
   r.status = "error";
   r.error = std::move(message);
@@ -148,6 +139,15 @@ void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
 
 }  // namespace
 
+fetch::FetchRequest MakeFetchRequest(const GradeRequest& req, const Environment& env) {
+  fetch::FetchRequest f;
+  f.source = req.source;
+  f.refs = req.refs.empty() ? env.rubric->refs : req.refs;
+  f.cache_dir = env.cache_dir;
+  f.credentials = env.credentials;
+  return f;
+}
+
 report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   const auto t_all = Clock::now();
   const rubric::Rubric& rubric = *env.rubric;
@@ -155,9 +155,9 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   result.student = req.student;
   result.source = fetch::RedactSource(req.source);
   result.max_score = rubric.MaxScore();
-  result.provenance = {env.grader_version, rubric.path, rubric.sha256, env.image,
-                       env.image_id,       env.runner ? env.runner->EngineName() : "",
-                       NowIso()};
+  result.provenance = {env.grader_version, rubric.path,   rubric.sha256,
+                       env.image,          env.image_id,  env.runner ? env.runner->EngineName() : "",
+                       NowIso(),           env.engine_userns};
 
   // 1. Fetch the graded ref, and any other ref a check looks at.
   auto t0 = Clock::now();

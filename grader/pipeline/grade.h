@@ -26,6 +26,7 @@ struct Environment {
   std::string image_id;           // its id
   std::string run_image;          // image + probe + reference tools
   std::string grader_version;
+  std::string engine_userns = "unknown";  // ContainerRunner::UserNamespaces
 };
 
 struct GradeRequest {
@@ -35,6 +36,10 @@ struct GradeRequest {
 };
 
 report::Result GradeOne(const GradeRequest& request, const Environment& env);
+
+// What GradeOne fetches for `request`: its refs or the rubric's, the run's
+// cache and credentials. The batch's resume check fetches the same.
+fetch::FetchRequest MakeFetchRequest(const GradeRequest& request, const Environment& env);
 
 // Picks the image (override, the rubric's, then its fallbacks), bakes the
 // probe and the reference tools from `tools_dir` into it, and fills

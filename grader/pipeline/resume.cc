@@ -5,23 +5,13 @@
 namespace ipc::pipeline {
 namespace {
 
-fetch::FetchRequest MakeRequest(const GradeRequest& req, const Environment& env) {
-  // Must stay the request GradeOne builds (grade.cc MakeFetchRequest).
-  fetch::FetchRequest f;
-  f.source = req.source;
-  f.refs = req.refs.empty() ? env.rubric->refs : req.refs;
-  f.cache_dir = env.cache_dir;
-  f.credentials = env.credentials;
-  return f;
-}
-
 std::string Short(const std::string& sha) { return sha.empty() ? "(none)" : sha.substr(0, 10); }
 
 }  // namespace
 
 bool FetchSubmission(const GradeRequest& req, const Environment& env, fetch::Snapshot* out,
                      fetch::FetchError* err) {
-  return env.fetcher->Fetch(MakeRequest(req, env), out, err);
+  return env.fetcher->Fetch(MakeFetchRequest(req, env), out, err);
 }
 
 std::string WhyStale(const report::Result& stored, const fetch::Revision& current,

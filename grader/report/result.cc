@@ -82,7 +82,8 @@ json ToJson(const Result& r) {
         {"image", r.provenance.image},
         {"image_id", r.provenance.image_id},
         {"engine", r.provenance.engine},
-        {"graded_at", r.provenance.graded_at}}},
+        {"graded_at", r.provenance.graded_at},
+        {"engine_userns", r.provenance.engine_userns}}},
       {"timing", r.timing},
   };
   if (r.tag_time) j["tag_time"] = *r.tag_time;
@@ -141,6 +142,7 @@ Result ResultFromJson(const json& j) {
     r.provenance.image_id = Get<std::string>(prov, "image_id", "");
     r.provenance.engine = Get<std::string>(prov, "engine", "");
     r.provenance.graded_at = Get<std::string>(prov, "graded_at", "");
+    r.provenance.engine_userns = Get<std::string>(prov, "engine_userns", "unknown");
     r.timing = Get<std::map<std::string, double>>(j, "timing", {});
     return r;
   } catch (const json::exception& e) {

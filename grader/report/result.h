@@ -51,6 +51,9 @@ struct Provenance {
   std::string image_id;    // what actually ran
   std::string engine;
   std::string graded_at;   // ISO 8601 UTC
+  // "none", "userns-remap", "rootless" or "unknown": whether root in the
+  // container was an unprivileged user on the host (docs/SECURITY.md).
+  std::string engine_userns;
 };
 
 struct Late {

@@ -82,6 +82,7 @@ class PipelineTest : public ::testing::Test {
     env_.run_image = "ipc-grader/run:test";
     env_.image = "python:latest";
     env_.grader_version = "test";
+    env_.engine_userns = "none";
   }
   report::Result Grade() { return GradeOne({"alice", "/srv/alice", {}}, env_); }
 
@@ -101,6 +102,8 @@ TEST_F(PipelineTest, ShipsPlanAndTarOnStdinWithRubricLimitsAndScoresTheReport) {
   EXPECT_EQ(r.score, 3);
   EXPECT_EQ(r.ref, "final");
   EXPECT_EQ(r.commit.substr(0, 4), "0123");
+  EXPECT_EQ(r.provenance.engine_userns, "none");
+  EXPECT_EQ(report::ResultFromJson(report::ToJson(r)).provenance.engine_userns, "none");
   const auto runs = runner_.Runs();
   ASSERT_EQ(runs.size(), 1u);
   const auto& spec = runs[0];
