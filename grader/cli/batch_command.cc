@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <set>
 #include <thread>
@@ -45,6 +46,11 @@ int RunBatchCommand(const BatchCliOptions& o) {
 
   auto session = OpenSession(o.common);
   const std::string& out = o.common.out_dir;
+  // Even a shard with no student gets its folder (and empty class files), so
+  // `grader merge` over every shard's folder works whatever the split.
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw Fatal(fmt::format("cannot create the output folder {}: {}", out, ec.message()));
   std::cout << fmt::format("grader: {} {} student(s){}{} with -j {} into {}\n",
                            o.only.empty() ? "grading" : "regrading", todo.size(),
                            shard ? " of shard " + shard->ToString() : "",
