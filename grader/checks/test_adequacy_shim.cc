@@ -10,11 +10,6 @@ namespace {
 // whole.
 constexpr const char* kProbePath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 std::string ShellQuote(const std::string& s) {
@@ -49,7 +44,7 @@ protocol::FileOverlay ProgramShim(const std::string& replace,
   protocol::FileOverlay f;
   f.path = replace;
   f.mode = 0755;
-  if (EndsWith(replace, ".py")) {
+  if (replace.ends_with(".py")) {
     // os.execv keeps the pid and hands stdin (not yet read: Python reads
     // sys.stdin lazily) to the program untouched.
     std::string list;
