@@ -121,7 +121,8 @@ void PrepareImage(const std::string& image_override, const std::string& tools_di
 namespace {
 
 // Where the container's time went, by check type: "steps.signal" is the
-// wall time of every signal check's processes, retries included, summed.
+// wall time of every signal check's processes, retries included, summed;
+// "cpu.signal" is their CPU time (user+sys of each process tree).
 // Steps of a group run concurrently, so these add up to more than
 // timing.container; the benchmark's per-stage breakdown reads them.
 void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
@@ -132,8 +133,13 @@ void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
     const auto it = type_of.find(step.id.substr(0, step.id.find('/')));
     if (it == type_of.end()) continue;
     double wall = step.process.wall_s;
-    for (const auto& failed : step.failed_attempts) wall += failed.wall_s;
+    double cpu = step.process.cpu_s;
+    for (const auto& failed : step.failed_attempts) {
+      wall += failed.wall_s;
+      cpu += failed.cpu_s;
+    }
     result->timing["steps." + it->second] += wall;
+    result->timing["cpu." + it->second] += cpu;
   }
 }
 

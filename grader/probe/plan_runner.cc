@@ -3,13 +3,13 @@
 #include <sys/stat.h>
 
 #include <map>
-#include <semaphore>
 #include <set>
 #include <system_error>
 #include <thread>
 
 #include "probe/sealed_tools.h"
 #include "probe/step_attempts.h"
+#include "probe/step_slots.h"
 #include "probe/sweep.h"
 #include "probe/user_db.h"
 #include "probe/workdir_swap.h"
@@ -17,7 +17,6 @@
 namespace ipc::probe {
 namespace {
 
-constexpr std::ptrdiff_t kMaxParallel = 8;
 constexpr auto kSweepBound = std::chrono::seconds(10);
 
 using protocol::Plan;
@@ -63,13 +62,14 @@ void RunOne(const Shared& sh, std::size_t i, bool alone, StepResult* result,
 // Runs the steps at `indexes` concurrently; fills results[i] for each.
 void RunConcurrently(const Shared& sh, const std::vector<std::size_t>& indexes,
                      std::vector<StepResult>* results, std::vector<std::string>* errors) {
-  // At most kMaxParallel steps at once: a 28-case matrix would otherwise
-  // start 56 interpreters together and eat the container's memory and pids.
-  std::counting_semaphore<kMaxParallel> slots(kMaxParallel);
+  // One busy step at a time, up to eight when some are only waiting (see
+  // step_slots.h): a 28-case matrix started at once costs far more CPU and
+  // would eat the container's memory and pids.
+  StepSlots slots(SlotPolicy{});
   auto run_one = [&](std::size_t i) {
-    slots.acquire();
+    const auto token = slots.Acquire();
     RunOne(sh, i, /*alone=*/false, &(*results)[i], &(*errors)[i]);
-    slots.release();
+    slots.Release(token);
   };
   std::vector<std::thread> threads;
   for (std::size_t i : indexes) {
@@ -168,7 +168,8 @@ Report RunPlan(const Plan& plan, const Trees& trees, const ProbeOptions& opt) {
   }
   SandboxPaths paths;
   paths.root = opt.sandbox_root;
-  paths.template_root = opt.template_root.empty() ? opt.sandbox_root + "-templates" : opt.template_root;
+  paths.template_root =
+      opt.template_root.empty() ? opt.sandbox_root + "-templates" : opt.template_root;
   paths.private_dir = opt.private_dir;
   paths.limits = opt.limits;
   SandboxMaker maker(plan.workdir, &trees, paths);

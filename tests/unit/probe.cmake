@@ -10,6 +10,7 @@ ipc_add_gtest(probe_test
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_main_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_features_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_integrity_test.cc
+    ${PROJECT_SOURCE_DIR}/tests/unit/probe_slots_test.cc
   LIBS ipc_probe_core
   LABELS unit)
 # probe_main_test runs the built binary.
