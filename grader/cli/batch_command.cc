@@ -45,6 +45,9 @@ int RunBatchCommand(const BatchCliOptions& o) {
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   auto session = OpenSession(o.common);
+  // Many containers ahead: they share a few network-less namespaces, one
+  // run at a time each, instead of making and dropping one per run.
+  session->runner->ShareNetworkNamespaces(todo.size() > 1);
   const std::string& out = o.common.out_dir;
   // Even a shard with no student gets its folder (and empty class files), so
   // `grader merge` over every shard's folder works whatever the split.

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "container/container_runner.h"
 #include "container/engine_cli.h"
@@ -24,6 +25,7 @@ class DockerCliRunner final : public ContainerRunner {
   RunResult Run(const RunSpec& spec) override;
   int ReapLeftovers() override;
   void KillAll() override;
+  void ShareNetworkNamespaces(bool on) override;
   std::string EngineName() const override { return cli_.engine(); }
   std::string UserNamespaces() override;
 
@@ -40,6 +42,17 @@ class DockerCliRunner final : public ContainerRunner {
   // the container, which is what ends the attached `docker run`.
   void Watchdog(Watch& watch, const std::string& name, double wall_s);
   void Collect(const std::string& name, const std::string& cli_error, RunResult& result);
+  // One run in `network` (see BuildRunArgs); the container is removed
+  // before it returns.
+  RunResult RunIn(const RunSpec& spec, const std::string& network);
+  // A network-namespace holder from the pool, started from `image` when
+  // none is idle; "" when sharing is off or no holder can be had (the run
+  // then gets --network none of its own).
+  std::string TakeHolder(const std::string& image);
+  // Back to the pool, or removed when `reusable` is false (its run failed
+  // in the engine, or its container could not be removed).
+  void ReturnHolder(const std::string& holder, bool reusable);
+  bool IsLive(const std::string& name);
 
   const EngineCli cli_;
   const std::string job_label_value_;
@@ -50,6 +63,11 @@ class DockerCliRunner final : public ContainerRunner {
   bool shutting_down_ = false;
 
   std::mutex derive_mu_;  // one DeriveImage at a time
+
+  std::mutex pool_mu_;  // guards the three below
+  bool share_netns_ = false;
+  bool holder_failed_ = false;  // a holder would not start: stop trying
+  std::vector<std::string> idle_holders_;
 };
 
 }  // namespace ipc::container

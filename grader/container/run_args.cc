@@ -58,7 +58,8 @@ std::string ContainerName(std::string_view hint) {
 
 std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& name,
                                       const std::string& job_label_value,
-                                      const std::vector<std::string>& engine_options) {
+                                      const std::vector<std::string>& engine_options,
+                                      const std::string& network) {
   const Limits& lim = spec.limits;
   std::vector<std::string> a = {
       "run", "-i",  // stdin attached, no tty: stdout and stderr stay separate
@@ -72,7 +73,7 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
     a.insert(a.end(), {"--label", key + "=" + value});
   }
   a.insert(a.end(), {
-      "--network", "none",
+      "--network", network,
       // memory-swap == memory: no swap, so a hog is OOM-killed instead of
       // thrashing the host's disk.
       "--memory", std::to_string(lim.memory_bytes),

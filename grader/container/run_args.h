@@ -38,9 +38,12 @@ std::string RandomHex(int bytes);
 // Arguments after the engine binary (and its global flags), starting with
 // "run". Never contains a bind mount, a published port or --privileged;
 // the container's command follows the image verbatim. `engine_options`
-// (engine-specific run options) go just before the image.
+// (engine-specific run options) go just before the image. `network` is
+// the --network value: "none", or "container:NAME" to join the (equally
+// network-less) namespace of a holder container (see DockerCliRunner).
 std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& name,
                                       const std::string& job_label_value = "1",
-                                      const std::vector<std::string>& engine_options = {});
+                                      const std::vector<std::string>& engine_options = {},
+                                      const std::string& network = "none");
 
 }  // namespace ipc::container

@@ -123,6 +123,15 @@ TEST(BuildRunArgs, NetworkNoneNoNewPrivilegesNoLogCopy) {
   EXPECT_EQ(r.Value("--log-driver"), "none");
 }
 
+TEST(BuildRunArgs, JoinsAHoldersNetworkNamespaceWhenGivenOne) {
+  const RunSpec spec = SampleSpec();
+  RunArgs r{BuildRunArgs(spec, "ipc-grader-x-00", "1", {}, "container:ipc-grader-net-ab"), 0};
+  r.image_at = static_cast<std::size_t>(
+      std::find(r.args.begin(), r.args.end(), spec.image) - r.args.begin());
+  EXPECT_EQ(r.Value("--network"), "container:ipc-grader-net-ab");
+  EXPECT_EQ(r.Value("--cap-drop"), "ALL");  // nothing else changes
+}
+
 TEST(BuildRunArgs, DropsAllCapabilitiesAndAddsBackExactlyTheListedOnes) {
   const RunArgs r = Build(SampleSpec());
   EXPECT_EQ(r.Value("--cap-drop"), "ALL");
