@@ -177,7 +177,7 @@ class FixtureClass : public ::testing::Test {
     if (GraderHas("batch")) {
       // Non-zero when any student errored: the comparison below says which.
       const int rc = Sh(BinDir() + "/grader batch --roster " + (repos / "roster.csv").string() +
-                            " -j2" + common, &grade_log);
+                            " -j4" + common, &grade_log);
       grade_log = "grader batch exited " + std::to_string(rc) + ":\n" + grade_log;
     } else {
       for (const auto& n : names) {

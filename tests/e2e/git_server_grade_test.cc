@@ -77,12 +77,13 @@ class GradeOverHttp : public ::testing::Test {
   static std::string Path(const std::string& rel) { return (*root_ / rel).string(); }
 
   // The grader with the token in the environment only (never on the
-  // command line); stdout and stderr go to separate files.
+  // command line); stdout and stderr go to separate files. The small
+  // rubric: what is compared is the transport, not the checks.
   int Grade(const std::string& source, const std::string& out, const std::string& token) {
     return Sh(std::string(kTokenEnv) + "='" + token + "' " + BinDir() + "/grader grade '" + source +
               "' --student alice --out " + Path(out) + " --cache " + Path("cache-" + out) +
               " --token-env " + kTokenEnv + " --rubric " + SourceDir() +
-              "/rubrics/ipc-project.yaml >" + Path(out + ".stdout") + " 2>" +
+              "/rubrics/hostile-limits.yaml >" + Path(out + ".stdout") + " 2>" +
               Path(out + ".stderr"));
   }
 
