@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The speed benchmark of issue 8: ipc-grader against a naive grader, same class, same run.
 
-  bench/run.py [--students N] [--jobs 1,2,4] [--build DIR]
+  bench/run.py [--students N] [--jobs 2,4,6] [--compare-jobs N] [--build DIR]
 
 1. Generates a class of N submissions: copies of a few fixture submissions
    (fixtures/make-class.sh), each a repository of its own (bare clones).
@@ -33,15 +33,43 @@ ROOT = Path(__file__).resolve().parent.parent
 MIX = ["perfect", "honest", "no-usr1", "cat-no-try", "fake-tests"]
 
 
+def machine_busy():
+    """CPU-seconds the whole machine has spent busy since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6]  # user nice system irq softirq
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+LAST_MACHINE_CPU = [0.0]  # machine CPU-seconds of the last run() (engine, containers, all)
+
+
 def run(cmd, **kw):
-    """Runs cmd; returns (wall seconds, host CPU seconds of it and its children, stdout)."""
+    """Runs cmd; returns (wall seconds, host CPU seconds of it and its children, stdout).
+    The whole machine's busy CPU-seconds during the run go to LAST_MACHINE_CPU."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0 = machine_busy()
     start = time.monotonic()
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **kw)
     wall = time.monotonic() - start
+    LAST_MACHINE_CPU[0] = machine_busy() - busy0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, p.returncode, p.stdout
+
+
+def exec_scaling(loops=300):
+    """How well starting processes scales on this machine: the wall time of
+    two loops of `loops` fork+exec of /bin/true side by side, over one loop
+    alone. 1.0 = two cores start twice as many processes; 2.0 = no gain."""
+    script = f"for i in $(seq {loops}); do /bin/true; done"
+    t = time.monotonic()
+    subprocess.run(["bash", "-c", script], check=True)
+    one = time.monotonic() - t
+    t = time.monotonic()
+    subprocess.run(["bash", "-c", f"({script}) & ({script}) & wait"], check=True)
+    two = time.monotonic() - t
+    return one / loops * 1000, two / one
 
 
 def make_class(work: Path, n: int) -> Path:
@@ -84,8 +112,9 @@ def stage_breakdown(out: Path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=15)
-    ap.add_argument("--jobs", default="1,2,4", help="the -j values to measure (first: the comparison)")
-    ap.add_argument("--compare-jobs", type=int, default=2, help="-j of the run compared with naive")
+    ap.add_argument("--jobs", default="2,4,6", help="the -j values of the scaling runs")
+    ap.add_argument("--compare-jobs", type=int, default=2 * (os.cpu_count() or 1),
+                    help="-j of the run compared with naive (default: batch's own, 2 per core)")
     ap.add_argument("--build", default=os.environ.get("IPC_BUILD_DIR", str(ROOT / "build")))
     ap.add_argument("--image", default="ipc-grader/python:bookworm", help="image of the naive grader")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -99,16 +128,22 @@ def main():
         print(f"bench: machine: {os.cpu_count()} cores, "
               f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB; "
               f"class of {a.students} ({', '.join(MIX)} repeated)", flush=True)
+        ms, ratio = exec_scaling()
+        print(f"bench: fork+exec of /bin/true: {ms:.1f} ms each; two loops side by side take "
+              f"{ratio:.2f}x one loop's time (1.0 = scales with cores, 2.0 = not at all)",
+              flush=True)
         roster = make_class(work, a.students)
         cache = work / "cache"
 
         # The naive grader first, then ours on the same class, in one run.
         nw, ncpu, _, _ = run([str(ROOT / "bench/naive-grader.sh"), str(roster), str(work / "naive"),
                               a.image])
+        nmachine = LAST_MACHINE_CPU[0]
         naive_checks = 4
         out = work / f"ipc-j{a.compare_jobs}"
         gw, gcpu, rc, log = run([str(grader), "batch", "--roster", str(roster), "--out", str(out),
                                  "-j", str(a.compare_jobs), "--cache", str(cache), "--force"])
+        gmachine = LAST_MACHINE_CPU[0]
         if rc not in (0, 1):
             print(log)
             sys.exit(f"bench: grader batch failed with exit {rc}")
@@ -116,10 +151,12 @@ def main():
         checks = statistics.mean(len(c) for _, c in v.values()) if v else 0
         n = a.students
         print()
-        print(f"{'grader':<22}{'wall s':>9}{'subs/min':>10}{'checks/sub':>12}{'host CPU s':>12}")
-        print(f"{'naive (sequential)':<22}{nw:>9.1f}{60 * n / nw:>10.1f}{naive_checks:>12}{ncpu:>12.1f}")
+        print(f"{'grader':<22}{'wall s':>9}{'subs/min':>10}{'checks/sub':>12}{'host CPU s':>12}"
+              f"{'machine CPU s/sub':>19}")
+        print(f"{'naive (sequential)':<22}{nw:>9.1f}{60 * n / nw:>10.1f}{naive_checks:>12}{ncpu:>12.1f}"
+              f"{nmachine / n:>19.2f}")
         print(f"{f'ipc-grader -j {a.compare_jobs}':<22}{gw:>9.1f}{60 * n / gw:>10.1f}{checks:>12.1f}"
-              f"{gcpu:>12.1f}")
+              f"{gcpu:>12.1f}{gmachine / n:>19.2f}")
         print(f"speed ratio (naive wall / ipc-grader wall): {nw / gw:.2f}x  "
               f"(checks per second ratio: {(checks * n / gw) / (naive_checks * n / nw):.1f}x)")
         print(f"ipc-grader host CPU (grader + docker CLI): {100 * gcpu / gw:.1f}% of wall "
@@ -136,7 +173,8 @@ def main():
             w, c, rc, log = run([str(grader), "batch", "--roster", str(roster), "--out", str(o),
                                  "-j", str(j), "--cache", str(cache), "--force"])
             runs[j] = verdicts(o)
-            print(f"  -j {j}: {w:6.1f} s  {60 * n / w:6.1f} subs/min  host CPU {100 * c / w:4.1f}%")
+            print(f"  -j {j}: {w:6.1f} s  {60 * n / w:6.1f} subs/min  host CPU {100 * c / w:4.1f}%"
+                  f"  machine CPU {LAST_MACHINE_CPU[0] / n:.2f} s/sub")
 
         # A TA's rerun of one student, warm cache.
         first = next(iter(sorted(v)))
