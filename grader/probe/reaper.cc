@@ -1,12 +1,28 @@
 #include "probe/reaper.h"
 
+#include <sched.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
+#include <vector>
 
 namespace ipc::probe {
+namespace {
+
+// The child's own stack while it shares our memory (it only sets up and
+// execs; glibc's posix_spawn uses about as little). Below glibc's mmap
+// threshold, so it comes from the heap: an munmap would flush every CPU's TLB.
+constexpr std::size_t kChildStack = 64 * 1024;
+
+int ChildEntry(void* in_child) {
+  (*static_cast<const std::function<void()>*>(in_child))();
+  ::_exit(127);
+}
+
+}  // namespace
 
 Reaper& Reaper::Get() {
   // Leaked on purpose: the thread runs until the process exits, and a
@@ -18,17 +34,36 @@ Reaper& Reaper::Get() {
 Reaper::Reaper() : thread_([this] { Loop(); }) { thread_.detach(); }
 
 pid_t Reaper::ForkTracked(int exit_event_fd, const std::function<void()>& in_child) {
-  std::lock_guard<std::mutex> lock(mu_);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    in_child();
-    ::_exit(127);
+  std::vector<char> stack(kChildStack);
+  // Signals blocked across the clone: a handler must never run in the child
+  // on our memory. The child resets every disposition, then unblocks.
+  sigset_t all, old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid;
+  int clone_errno;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Like posix_spawn: the child runs on our memory and this thread waits
+    // until it has exec'd or exited. With fork, every page we wrote to after
+    // it faulted to be copied and, with several threads, flushed the TLB of
+    // each CPU they ran on: 10 ms per step on this VM, against 6 ms for a
+    // shell's fork+exec of /bin/true.
+    pid = ::clone(ChildEntry, stack.data() + stack.size(), CLONE_VM | CLONE_VFORK | SIGCHLD,
+                  const_cast<std::function<void()>*>(&in_child));
+    clone_errno = errno;
+    if (pid > 0) {
+      tracked_[pid] = Tracked{exit_event_fd, std::nullopt};
+      ++forks_;
+      no_children_ = false;  // until the reaper sees ECHILD again
+      cv_.notify_all();
+    }
   }
-  if (pid < 0) return -1;
-  tracked_[pid] = Tracked{exit_event_fd, std::nullopt};
-  ++forks_;
-  no_children_ = false;  // until the reaper sees ECHILD again
-  cv_.notify_all();
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid <= 0) {
+    errno = clone_errno;
+    return -1;
+  }
   return pid;
 }
 

@@ -7,8 +7,8 @@
 // and their step woken through an eventfd; others are just reaped.
 //
 // Races this closes:
-//  - a child that exits before its pid is registered: fork() runs with the
-//    registry locked, and the reaper takes that lock before it files a
+//  - a child that exits before its pid is registered: the clone runs with
+//    the registry locked, and the reaper takes that lock before it files a
 //    status, so it always finds the registration.
 //  - pid reuse: the reaper first looks with WNOWAIT (the zombie keeps its
 //    pid) and reaps only under the lock; WithUnreaped() runs under the same
@@ -42,9 +42,11 @@ class Reaper {
   // The process-wide reaper (started on first use; never stopped).
   static Reaper& Get();
 
-  // fork() with the registry locked. In the child, runs `in_child`, which
-  // must only make async-signal-safe calls and must not return (exec or
-  // _exit). In the parent, registers the pid: its status will be recorded
+  // Starts a child with the registry locked: clone(CLONE_VM | CLONE_VFORK),
+  // as posix_spawn does, so the child shares our memory and this thread
+  // waits until it has exec'd or exited. In the child, runs `in_child` with
+  // every signal blocked; it must only make async-signal-safe calls, must
+  // write to no memory of ours, and must not return (exec or _exit). In the parent, registers the pid: its status will be recorded
   // and `exit_event_fd` (an eventfd) written once it has been reaped.
   // Returns the pid, or -1 with errno set when fork fails.
   pid_t ForkTracked(int exit_event_fd, const std::function<void()>& in_child);

@@ -22,9 +22,9 @@ namespace {
 // Where a child failed before exec, reported through the error pipe.
 enum Stage : int { kSetpgid = 1, kDup, kChdir, kSetgroups, kSetgid, kSetuid, kExec };
 
-// Everything the child needs, prepared before fork: between fork and exec
-// the child may only make async-signal-safe calls (another thread may hold
-// the malloc lock at the moment of fork), so no allocation happens there.
+// Everything the child needs, prepared before the clone: between the clone
+// and exec the child runs on the probe's memory (Reaper::ForkTracked), so it
+// may only make async-signal-safe calls and allocates and writes nothing.
 struct ChildPlan {
   std::vector<std::string> argv_store, env_store;
   std::vector<char*> argv, envp;
@@ -291,7 +291,7 @@ bool Spawn(const protocol::ProcessSpec& spec, const SpawnContext& ctx, Spawned* 
   out->started = Clock::now();
   out->pid = Reaper::Get().ForkTracked(out->exit_event.get(), [&p] { RunChild(p); });
   if (out->pid < 0) {
-    *err = "fork: " + ErrnoText(errno);
+    *err = "clone: " + ErrnoText(errno);
     return false;
   }
   // Also from this side (the classic double setpgid): whichever runs first,
