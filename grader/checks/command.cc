@@ -96,7 +96,14 @@ class Command : public CheckType {
     if (!p.produces.empty()) {
       const auto* look = ev.Step(c, "produces");
       if (auto missing = MissingStep(ev, look)) return *missing;
-      if (!look->process.exit_code || *look->process.exit_code != 0) {
+      const auto& lp = look->process;
+      if (!lp.started || lp.timed_out || lp.term_signal) {
+        // Not an answer about the student's files: the grader's own `ls`
+        // did not run to the end (e.g. a fork bomb took every pid).
+        return Outcome::Error("the grader could not look for what `" + cmd + "` should produce (" +
+                              (lp.started ? DescribeExit(lp) : lp.error) + ")");
+      }
+      if (!lp.exit_code || *lp.exit_code != 0) {
         o.status = report::CheckStatus::kFail;
         std::string want;
         for (const auto& f : p.produces) want += (want.empty() ? "" : ", ") + f;

@@ -66,19 +66,19 @@ void RunConcurrently(const Shared& sh, const std::vector<std::size_t>& indexes,
   // step_slots.h): a 28-case matrix started at once costs far more CPU and
   // would eat the container's memory and pids.
   StepSlots slots(SlotPolicy{});
-  auto run_one = [&](std::size_t i) {
-    const auto token = slots.Acquire();
+  auto run_one = [&](std::size_t i, std::size_t order) {
+    const auto token = slots.Acquire(order);
     RunOne(sh, i, /*alone=*/false, &(*results)[i], &(*errors)[i]);
     slots.Release(token);
   };
   std::vector<std::thread> threads;
-  for (std::size_t i : indexes) {
+  for (std::size_t order = 0; order < indexes.size(); ++order) {
     try {
-      threads.emplace_back(run_one, i);
+      threads.emplace_back(run_one, indexes[order], order);
     } catch (const std::system_error&) {
       // No thread to be had (the pids limit counts threads too, and a
       // student's fork bomb may be eating it): run it here instead.
-      run_one(i);
+      run_one(indexes[order], order);
     }
   }
   for (auto& t : threads) t.join();

@@ -19,13 +19,19 @@ bool MayStart(const std::list<SlotClock::time_point>& running, SlotClock::time_p
   return false;
 }
 
-std::list<SlotClock::time_point>::iterator StepSlots::Acquire() {
+std::list<SlotClock::time_point>::iterator StepSlots::Acquire(std::size_t order) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     std::optional<SlotClock::time_point> recheck;
     const auto now = SlotClock::now();
+    if (order != next_) {
+      cv_.wait(lock);  // the step before it starting wakes everyone
+      continue;
+    }
     if (MayStart(running_, now, policy_, &recheck)) {
       running_.push_front(now);
+      ++next_;
+      cv_.notify_all();
       return running_.begin();
     }
     if (recheck) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -35,11 +36,15 @@ struct SlotPolicy {
 bool MayStart(const std::list<SlotClock::time_point>& running, SlotClock::time_point now,
               const SlotPolicy& policy, std::optional<SlotClock::time_point>* recheck);
 
+// Steps start in plan order (0, 1, 2, ...): a check's quick look right after
+// the build (does `listener` exist?) is not queued behind the student's
+// programs of the same group, one of which may be a fork bomb.
 class StepSlots {
  public:
   explicit StepSlots(SlotPolicy policy) : policy_(policy) {}
-  // Blocks until the step may start; returns its token for Release.
-  std::list<SlotClock::time_point>::iterator Acquire();
+  // Blocks until the step with this place in the plan order may start (all
+  // before it have started, and MayStart allows it); returns its token.
+  std::list<SlotClock::time_point>::iterator Acquire(std::size_t order);
   void Release(std::list<SlotClock::time_point>::iterator token);
 
  private:
@@ -47,6 +52,7 @@ class StepSlots {
   std::mutex mu_;
   std::condition_variable cv_;
   std::list<SlotClock::time_point> running_;  // start times
+  std::size_t next_ = 0;                       // the order that starts next
 };
 
 }  // namespace ipc::probe

@@ -356,5 +356,55 @@ TEST(SetupNeedsRubric, SetupNeedsWithoutSetupIsARubricError) {
   }
 }
 
+
+// command's `produces`: the grader's own look (`ls -ld`) runs as a step of
+// its own; only its answer counts against the student, not its failure to
+// run (a fork bomb in the same group may take every pid).
+constexpr const char* kProducesRubric = R"(
+assignment: t
+title: T
+image: python:latest
+ref: [final]
+parts:
+  - {id: part1, title: Part 1, points: 2}
+checks:
+  - id: build
+    part: part1
+    title: make builds the listener
+    type: command
+    points: 2
+    run: [make]
+    produces: [listener]
+)";
+
+class ProducesTest : public ::testing::Test, public ScoringFixture {
+ protected:
+  void SetUp() override {
+    Load(kProducesRubric);
+    Exited("build/run", 0);
+  }
+};
+
+TEST_F(ProducesTest, AFileThatIsThereIsAPassAndOneThatIsNotAFail) {
+  Exited("build/produces", 0, "-rwxr-xr-x 1 root root 16000 Nov 27 20:00 listener\n");
+  EXPECT_EQ(Check(Score(), "build").status, CheckStatus::kPass);
+  Exited("build/produces", 2).process.stderr_data = "ls: cannot access 'listener'\n";
+  const auto r = Score();
+  EXPECT_EQ(Check(r, "build").status, CheckStatus::kFail);
+  EXPECT_NE(Check(r, "build").message.find("did not produce listener"), std::string::npos);
+}
+
+TEST_F(ProducesTest, ALookThatCouldNotRunIsTheGradersErrorNotAMissingFile) {
+  auto& look = Exited("build/produces", 0);
+  look.process.started = false;
+  look.process.exit_code.reset();
+  look.process.error = "clone: Resource temporarily unavailable";
+  const auto r = Score();
+  const auto& c = Check(r, "build");
+  EXPECT_EQ(c.status, CheckStatus::kError);
+  EXPECT_NE(c.message.find("could not look"), std::string::npos) << c.message;
+  EXPECT_NE(c.message.find("Resource temporarily unavailable"), std::string::npos) << c.message;
+}
+
 }  // namespace
 }  // namespace ipc::testing
