@@ -128,7 +128,9 @@ void RegisterBatch(CLI::App* app, std::function<int()>* run) {
       "batch", "Grade a whole class from a roster CSV (student,repo[,ref]); resumable");
   cmd->add_option("--roster", o->roster, "Roster CSV with a header: student,repo[,ref]")
       ->required();
-  cmd->add_option("-j,--jobs", o->jobs, "Submissions graded in parallel (default: twice the cores; a grading mostly waits)");
+  cmd->add_option("-j,--jobs", o->jobs,
+                  "Submissions graded in parallel (default: twice the cores; a grading mostly "
+                  "waits)");
   cmd->add_option("--only", o->only,
                   "Regrade only this student (repeatable); the gradebook is still rebuilt "
                   "from every result");

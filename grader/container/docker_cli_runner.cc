@@ -139,15 +139,8 @@ std::string DockerCliRunner::TakeHolder(const std::string& image) {
   if (image.empty() || image.front() == '-') return "";
   const std::string name = ContainerName("net");
   if (!Track(name)) return "";
-  // Holds a network namespace with nothing but `lo`, like --network none,
-  // and does nothing else: no capabilities, a few pids, little memory.
-  const ProcessResult r = cli_.Run(
-      {"run", "-d", "--pull", "never", "--name", name, "--label",
-       std::string(kLabel) + "=" + job_label_value_, "--label",
-       std::string(kOwnerLabel) + "=" + SelfOwnerId(), "--network", "none", "--cap-drop", "ALL",
-       "--security-opt", "no-new-privileges", "--memory", "33554432", "--pids-limit", "8",
-       "--log-driver", "none", "--entrypoint", "sleep", image, "infinity"},
-      kRemoveDeadline);
+  const ProcessResult r =
+      cli_.Run(BuildHolderArgs(image, name, job_label_value_, SelfOwnerId()), kRemoveDeadline);
   if (r.Succeeded()) return name;
   Remove(name);
   std::lock_guard lock(pool_mu_);

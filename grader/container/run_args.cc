@@ -3,6 +3,8 @@
 #include <charconv>
 #include <random>
 
+#include "container/owner.h"
+
 namespace ipc::container {
 namespace {
 
@@ -110,6 +112,21 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
   a.push_back(spec.image);
   a.insert(a.end(), spec.command.begin(), spec.command.end());
   return a;
+}
+
+std::vector<std::string> BuildHolderArgs(const std::string& image, const std::string& name,
+                                         const std::string& job_label_value,
+                                         const std::string& owner) {
+  return {"run", "-d", "--pull", "never", "--name", name,
+          "--label", std::string(kLabel) + "=" + job_label_value,
+          "--label", std::string(kOwnerLabel) + "=" + owner,
+          "--network", "none",
+          "--cap-drop", "ALL",
+          "--security-opt", "no-new-privileges",
+          "--memory", std::to_string(kHolderMemoryBytes),
+          "--pids-limit", std::to_string(kHolderPids),
+          "--log-driver", "none",
+          "--entrypoint", "sleep", image, "infinity"};
 }
 
 }  // namespace ipc::container

@@ -3,6 +3,7 @@
 // without an engine. podman accepts the same flags.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,9 @@ inline constexpr int kNofileLimit = 1024;
 // oom_score_adj of every process in the container (-1000..1000).
 inline constexpr int kOomScoreAdj = 500;
 inline constexpr const char* kNamePrefix = "ipc-grader-";
+// A network-namespace holder only sleeps.
+inline constexpr std::uint64_t kHolderMemoryBytes = 32ull << 20;
+inline constexpr int kHolderPids = 8;
 
 // A student's name as a container-name fragment: [A-Za-z0-9_.-] only
 // (spaces, slashes, non-ASCII bytes become '-', runs of '-' collapse),
@@ -45,5 +49,13 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
                                       const std::string& job_label_value = "1",
                                       const std::vector<std::string>& engine_options = {},
                                       const std::string& network = "none");
+
+// Arguments of `run` for a network-namespace holder (see DockerCliRunner):
+// detached, `--network none`, no capability, a few pids and little memory,
+// running only `sleep infinity` from `image`. Labelled like every run, so
+// KillAll, the destructor and ReapLeftovers treat it as one.
+std::vector<std::string> BuildHolderArgs(const std::string& image, const std::string& name,
+                                         const std::string& job_label_value,
+                                         const std::string& owner);
 
 }  // namespace ipc::container
