@@ -95,18 +95,12 @@ class AdequacyE2E : public ::testing::Test {
     ASSERT_EQ(Sh(SourceDir() + "/reference/make-solution-repo.sh " + Dir("solution"), &out), 0)
         << out;
     // Fake tests: print PASSED and exit 0 without testing anything.
-    std::string fake;
+    std::string fake = "true";
     for (const char* s :
          {"test_cat.sh", "test_cat_exploit.sh", "test_listener.sh", "test_full_dd.sh"}) {
       fake += std::string(" && printf '#!/bin/bash\\necho PASSED\\nexit 0\\n' > ") + s;
     }
-    ASSERT_EQ(
-        Sh("git clone -q " + Dir("solution") + " " + Dir("fake") + " && cd " + Dir("fake") + fake +
-               " && git -c user.name=t -c user.email=t@t commit -qam 'fake tests' && "
-               "git -c user.name=t -c user.email=t@t tag -f -a final -m final",
-           &out),
-        0)
-        << out;
+    ASSERT_EQ(Sh(VariantCmd(Dir("solution"), Dir("fake"), fake), &out), 0) << out;
   }
   static void TearDownTestSuite() {
     fs::remove_all(*root_);

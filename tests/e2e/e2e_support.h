@@ -43,6 +43,16 @@ inline std::string BinDir() {
   return d ? d : IPC_DEFAULT_BIN_DIR;
 }
 
+// A shell command: clone `solution` into `dir`, run `edit` (shell, in the
+// copy), commit, and move tag `final` onto that commit: a variant of the
+// model solution to grade.
+inline std::string VariantCmd(const std::string& solution, const std::string& dir,
+                              const std::string& edit) {
+  const std::string git = "git -c user.name=t -c user.email=t@t";
+  return "git clone -q " + solution + " " + dir + " && cd " + dir + " && " + edit + " && " + git +
+         " commit -qam variant && " + git + " tag -f -a final -m final >/dev/null";
+}
+
 // Containers a `grader` process labelled (job label value 1, its default),
 // as a space-separated list of ids. Other suites label theirs with values
 // of their own, so running in parallel they are not counted here.

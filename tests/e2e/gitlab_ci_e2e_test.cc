@@ -46,15 +46,6 @@ checks:
     reruns: 2
 )";
 
-// A copy of the solution with `edit` (shell, run in the copy) committed
-// and tag `final` moved onto it.
-std::string VariantCmd(const std::string& solution, const std::string& dir,
-                       const std::string& edit) {
-  const std::string git = "git -c user.name=t -c user.email=t@t";
-  return "git clone -q " + solution + " " + dir + " && cd " + dir + " && " + edit + " && " +
-         git + " commit -qam variant && " + git + " tag -f -a final -m final >/dev/null";
-}
-
 class GitlabCiE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
