@@ -321,6 +321,16 @@ std::vector<std::string> GitServer::FaultsFired() const {
   return faults;
 }
 
+std::string GitServer::LogWith(const std::string& needle, std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string text = Log();
+  while (text.find(needle) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    text = Log();
+  }
+  return text;
+}
+
 std::string GitServer::Log() const {
   std::string text;
   for (const char* name : {"server.log", "error.log", "access.log"}) {

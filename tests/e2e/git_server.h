@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -48,6 +49,10 @@ class GitServer {
   std::vector<long> PackCounts() const;
   std::vector<std::string> FaultsFired() const;
   std::string Log() const;  // the server's own log and access log
+  // Log(), once it contains `needle` or after `limit`: lighttpd writes its
+  // access log from a buffer it flushes every few seconds, with no signal
+  // to wait on, so a request just served may not be in the file yet.
+  std::string LogWith(const std::string& needle, std::chrono::seconds limit) const;
   bool Alive();             // false once the server process has ended
   void Stop();
 

@@ -252,7 +252,8 @@ TEST_P(GitServerHttp, WrongTokenIsAnAuthenticationFailureAndNeverShown) {
   EXPECT_EQ(err.message.find("attempt"), std::string::npos) << "retried: " << err.message;
   EXPECT_TRUE(server_->PackCounts().empty());
   // The server saw the user "oauth2" refused, then nothing more.
-  EXPECT_NE(server_->Log().find("\" 401 "), std::string::npos) << server_->Log();
+  const std::string log = server_->LogWith("\" 401 ", std::chrono::seconds(15));
+  EXPECT_NE(log.find("\" 401 "), std::string::npos) << log;
 }
 
 TEST_P(GitServerHttp, TokenInTheUrlIsUsedAndRedacted) {

@@ -118,7 +118,8 @@ TEST_F(GradeOverHttp, GradeWithATokenEqualsTheGradeFromFile) {
       << "over HTTP:\n" << Comparable(over_http).dump(2) << "\nfrom file://:\n"
       << Comparable(from_file).dump(2);
   // It really went through the server, authenticated.
-  EXPECT_NE(server_->Log().find(" oauth2 ["), std::string::npos) << server_->Log();
+  const std::string log = server_->LogWith(" oauth2 [", std::chrono::seconds(15));
+  EXPECT_NE(log.find(" oauth2 ["), std::string::npos) << log;
   EXPECT_EQ(server_->PackCounts().size(), 1u);
   for (const char* f : {"http.stdout", "http.stderr"}) {
     EXPECT_EQ(ReadAll(Path(f)).find(server_->token()), std::string::npos) << f;
