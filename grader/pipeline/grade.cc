@@ -7,10 +7,13 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <optional>
 #include <random>
 #include <sstream>
 
 #include "checks/check_type.h"
+#include "pipeline/lanes.h"
 #include "protocol/probe_protocol.h"
 #include "score/scorer.h"
 #include "util/error.h"
@@ -145,6 +148,71 @@ void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
 
 }  // namespace
 
+namespace {
+
+// How long a step is likely to take, relative to others, to balance the
+// lanes: a CI job runs the four test scripts that the adequacy steps run one
+// each; everything else counts one.
+StepWeight LaneWeight(const rubric::Rubric& rubric) {
+  std::map<std::string, std::string> type_of;
+  for (const auto& check : rubric.checks) type_of[check.id] = check.type;
+  return [type_of](const protocol::Step& step) {
+    const auto it = type_of.find(step.id.substr(0, step.id.find('/')));
+    return it != type_of.end() && it->second == "gitlab_ci" ? 4.0 : 1.0;
+  };
+}
+
+struct LaneRun {
+  container::RunResult run;
+  std::optional<protocol::Report> report;
+  std::string why;  // why no report was found in stdout
+};
+
+LaneRun RunLane(const Lane& lane, const fetch::Snapshot& snapshot,
+                const std::map<std::string, fetch::Snapshot>& other_refs,
+                const std::string& student, const Environment& env) {
+  const rubric::Rubric& rubric = *env.rubric;
+  protocol::Plan plan = lane.plan;
+  plan.nonce = Nonce();  // each container its own
+  container::RunSpec spec;
+  spec.image = env.run_image;
+  spec.command = {std::string(checks::kToolsDir) + "/probe"};
+  spec.workdir = "/";
+  // Then one tar per extra tree, in plan.extra_trees order (UseTree only
+  // names refs that were fetched).
+  spec.stdin_data = protocol::ToJson(plan).dump() + "\n" + snapshot.tar;
+  for (const auto& name : plan.extra_trees) spec.stdin_data += other_refs.at(name).tar;
+  spec.limits.memory_bytes = rubric.limits.memory_mb << 20;
+  spec.limits.pids = rubric.limits.pids;
+  spec.limits.cpus = rubric.limits.cpus;
+  spec.limits.wall_s = rubric.limits.wall_s;
+  spec.name_hint = student;
+  spec.labels["io.ipc-grader.student"] = student;
+  LaneRun out;
+  out.run = env.runner->Run(spec);
+  if (!out.run.engine_failure) {
+    out.report = protocol::ExtractReport(out.run.stdout_data, plan.nonce, &out.why);
+  }
+  return out;
+}
+
+// Why a container left no report, in words for the result's error.
+std::string ContainerError(const LaneRun& lr, const rubric::Rubric& rubric) {
+  if (lr.run.timed_out) {
+    return fmt::format("the whole run exceeded the rubric's {} s wall-time limit and was stopped",
+                       rubric.limits.wall_s);
+  }
+  if (lr.run.oom_killed) {
+    return fmt::format("the container ran out of memory (limit {} MB) and was killed",
+                       rubric.limits.memory_mb);
+  }
+  return fmt::format("{} (container exit {}; stderr: {})", lr.why,
+                     lr.run.exit_code ? std::to_string(*lr.run.exit_code) : "none",
+                     checks::Abbrev(lr.run.stderr_data, 300));
+}
+
+}  // namespace
+
 fetch::FetchRequest MakeFetchRequest(const GradeRequest& req, const Environment& env) {
   fetch::FetchRequest f;
   f.source = req.source;
@@ -205,54 +273,53 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   for (const auto& check : rubric.checks) {
     checks::FindType(check.type)->Plan(check, rubric, builder);
   }
+  std::vector<Lane> lanes;
   try {
     protocol::ValidatePlan(plan);
+    lanes = SplitPlan(plan, env.lanes, LaneWeight(rubric));
+    for (const auto& lane : lanes) protocol::ValidatePlan(lane.plan);
   } catch (const protocol::ProtocolError& e) {
     // A check type's bug, not the student's: the probe would refuse it.
     return ErrorResult(result, std::string("internal error: the grader built an invalid probe "
                                            "plan (") + e.what() + ")");
   }
 
-  // 3. One throwaway container: the plan on the first line of stdin, the
-  //    submission as a tar after it, then the extra trees' tars. Nothing is
-  //    bind-mounted.
+  // 3. Throwaway containers: usually one; for a lone rerun on an idle
+  //    machine, up to env.lanes (pipeline/lanes.h). Each gets its plan on
+  //    the first line of stdin, the submission as a tar after it, then the
+  //    extra trees' tars. Nothing is bind-mounted.
   protocol::Report report;
   t0 = Clock::now();
   if (!plan.steps.empty()) {
-    container::RunSpec spec;
-    spec.image = env.run_image;
-    spec.command = {std::string(checks::kToolsDir) + "/probe"};
-    spec.workdir = "/";
-    // Then one tar per extra tree, in plan.extra_trees order (UseTree only
-    // names refs that were fetched).
-    spec.stdin_data = protocol::ToJson(plan).dump() + "\n" + snapshot.tar;
-    for (const auto& name : plan.extra_trees) spec.stdin_data += ev.other_refs.at(name).tar;
-    spec.limits.memory_bytes = rubric.limits.memory_mb << 20;
-    spec.limits.pids = rubric.limits.pids;
-    spec.limits.cpus = rubric.limits.cpus;
-    spec.limits.wall_s = rubric.limits.wall_s;
-    spec.name_hint = req.student;
-    spec.labels["io.ipc-grader.student"] = req.student;
-    const container::RunResult run = env.runner->Run(spec);
-    std::string why;
-    if (run.engine_failure) {
-      result.timing["container"] = Since(t0);
-      return ErrorResult(result, "container engine failure: " + run.engine_error);
+    std::vector<LaneRun> runs(lanes.size());
+    {
+      std::vector<std::future<void>> others;
+      for (std::size_t k = 1; k < lanes.size(); ++k) {
+        others.push_back(std::async(std::launch::async, [&, k] {
+          runs[k] = RunLane(lanes[k], snapshot, ev.other_refs, req.student, env);
+        }));
+      }
+      runs[0] = RunLane(lanes[0], snapshot, ev.other_refs, req.student, env);
+      for (auto& f : others) f.get();
     }
-    if (auto rep = protocol::ExtractReport(run.stdout_data, plan.nonce, &why)) {
-      report = std::move(*rep);
+    std::vector<protocol::Report> reports;
+    for (std::size_t k = 0; k < runs.size(); ++k) {
+      const LaneRun& lr = runs[k];
+      const std::string which =
+          runs.size() > 1 ? fmt::format("container {} of {}: ", k + 1, runs.size()) : "";
+      if (lr.run.engine_failure) {
+        result.timing["container"] = Since(t0);
+        return ErrorResult(result, "container engine failure: " + which + lr.run.engine_error);
+      }
+      if (!lr.report) {
+        if (ev.container_error.empty()) ev.container_error = which + ContainerError(lr, rubric);
+        continue;
+      }
+      reports.push_back(*lr.report);
+    }
+    if (ev.container_error.empty()) {
+      report = MergeReports(plan, lanes, std::move(reports));
       ev.report = &report;
-    } else if (run.timed_out) {
-      ev.container_error = fmt::format(
-          "the whole run exceeded the rubric's {} s wall-time limit and was stopped",
-          rubric.limits.wall_s);
-    } else if (run.oom_killed) {
-      ev.container_error = fmt::format(
-          "the container ran out of memory (limit {} MB) and was killed", rubric.limits.memory_mb);
-    } else {
-      ev.container_error = fmt::format("{} (container exit {}; stderr: {})", why,
-                                       run.exit_code ? std::to_string(*run.exit_code) : "none",
-                                       checks::Abbrev(run.stderr_data, 300));
     }
   }
   result.timing["container"] = Since(t0);

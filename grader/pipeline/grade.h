@@ -1,5 +1,6 @@
 // The path one submission takes: fetch (libgit2) -> plan (check types) ->
-// one throwaway container running the probe -> score (host side) -> result.
+// one throwaway container running the probe (or a few side by side, see
+// lanes.h) -> score (host side) -> result.
 // Nothing here throws for a student's or a repository's failure: those come
 // back as a Result with status "error" and the cause.
 #pragma once
@@ -27,6 +28,9 @@ struct Environment {
   std::string run_image;          // image + probe + reference tools
   std::string grader_version;
   std::string engine_userns = "unknown";  // ContainerRunner::UserNamespaces
+  // Containers one submission may be spread over (pipeline/lanes.h): more
+  // than 1 only when cores would otherwise sit idle, e.g. a lone rerun.
+  int lanes = 1;
 };
 
 struct GradeRequest {

@@ -1,0 +1,260 @@
+// Lanes: one submission's plan spread over several containers. The split
+// must keep what each step sees (its sandbox's source, the replayed build)
+// and the merge must give scoring the same report as one container would.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "fake_container_runner.h"
+#include "fake_fetcher.h"
+#include "pipeline/grade.h"
+#include "pipeline/lanes.h"
+#include "protocol/probe_protocol.h"
+
+namespace ipc::pipeline {
+namespace {
+
+using protocol::Step;
+
+Step Shared(const std::string& id, int group) {
+  Step s;
+  s.id = id;
+  s.group = group;
+  s.process.argv = {"true"};
+  return s;
+}
+
+Step Alone(const std::string& id, int group, const std::string& sandbox,
+           const std::string& from = "") {
+  Step s = Shared(id, group);
+  s.sandbox = sandbox;
+  s.sandbox_from = from;
+  s.fresh_users = true;
+  s.at_workdir = true;
+  return s;
+}
+
+std::vector<std::string> Ids(const protocol::Plan& plan) {
+  std::vector<std::string> ids;
+  for (const auto& s : plan.steps) ids.push_back(s.id);
+  return ids;
+}
+
+double One(const Step&) { return 1; }
+
+// make (group 0), a signal-like step on the workdir (1), a sandboxed matrix
+// that shares its sandbox with a non-fresh set-up (1, 2), two adequacy-like
+// units copied from the workdir (3) and a CI-like job from a tag (10).
+protocol::Plan Sample() {
+  protocol::Plan p;
+  p.nonce = "n";
+  p.extra_trees = {"part1", "unused"};
+  p.steps.push_back(Shared("build/run", 0));
+  p.steps.push_back(Shared("sig/student", 1));
+  Step setup = Shared("cat/setup", 1);
+  setup.sandbox = "cat";
+  p.steps.push_back(setup);
+  Step matrix = Shared("cat/case", 2);
+  matrix.sandbox = "cat";
+  p.steps.push_back(matrix);
+  p.steps.push_back(Alone("adq/ref", 3, "adq.ref"));
+  p.steps.push_back(Alone("adq/mut", 3, "adq.mut"));
+  p.steps.push_back(Alone("ci/job", 10, "ci", "tree:part1"));
+  return p;
+}
+
+TEST(SplitPlan, OneLaneIsThePlanUnchanged) {
+  const auto p = Sample();
+  for (int max : {0, 1}) {
+    const auto lanes = SplitPlan(p, max, One);
+    ASSERT_EQ(lanes.size(), 1u);
+    EXPECT_EQ(lanes[0].plan, p);
+    EXPECT_EQ(lanes[0].owned, std::vector<bool>(p.steps.size(), true));
+  }
+}
+
+TEST(SplitPlan, NothingMovableStaysInOneContainer) {
+  protocol::Plan p = Sample();
+  p.steps.resize(4);  // no fresh_users unit left
+  EXPECT_EQ(SplitPlan(p, 3, One).size(), 1u);
+}
+
+TEST(SplitPlan, FreshUserUnitsMoveAndReplayTheBuildTheyCopy) {
+  const auto p = Sample();
+  // Weights: the CI job is heaviest, so it goes first, to lane 1; the two
+  // adequacy units then fill lane 2 (lighter) before lane 1 again.
+  const auto lanes = SplitPlan(p, 3, [](const Step& s) { return s.id == "ci/job" ? 4.0 : 1.0; });
+  ASSERT_EQ(lanes.size(), 3u);
+  // Lane 0: everything that does not move, the shared sandbox included.
+  EXPECT_EQ(Ids(lanes[0].plan),
+            (std::vector<std::string>{"build/run", "sig/student", "cat/setup", "cat/case"}));
+  EXPECT_EQ(lanes[0].owned, std::vector<bool>(4, true));
+  EXPECT_TRUE(lanes[0].plan.extra_trees.empty()) << "lane 0 copies from no tree";
+  // Lane 1: the CI job from the tag: no replay, and only its tree shipped.
+  EXPECT_EQ(Ids(lanes[1].plan), (std::vector<std::string>{"ci/job"}));
+  EXPECT_EQ(lanes[1].plan.extra_trees, (std::vector<std::string>{"part1"}));
+  // Lane 2: both adequacy units, after a replay of the workdir steps of the
+  // groups before theirs (build and the signal step), not owned.
+  EXPECT_EQ(Ids(lanes[2].plan),
+            (std::vector<std::string>{"build/run", "sig/student", "adq/ref", "adq/mut"}));
+  EXPECT_EQ(lanes[2].owned, (std::vector<bool>{false, false, true, true}));
+  // Every step is owned by exactly one lane; each lane plan is valid.
+  std::vector<std::string> owned;
+  for (const auto& lane : lanes) {
+    EXPECT_NO_THROW(protocol::ValidatePlan(lane.plan));
+    for (std::size_t i = 0; i < lane.plan.steps.size(); ++i) {
+      if (lane.owned[i]) owned.push_back(lane.plan.steps[i].id);
+    }
+  }
+  std::sort(owned.begin(), owned.end());
+  auto all = Ids(p);
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(owned, all);
+}
+
+TEST(SplitPlan, NeverMoreLanesThanUnitsPlusOne) {
+  const auto lanes = SplitPlan(Sample(), 8, One);
+  EXPECT_EQ(lanes.size(), 4u);  // lane 0 + three units
+}
+
+TEST(SplitPlan, AUnitWithAStepThatKeepsTheUserDatabaseStays) {
+  protocol::Plan p = Sample();
+  // adq.ref's unit gets a second step that does not reset the user
+  // database: it would see what earlier steps did to it, so it stays.
+  Step extra = Alone("adq/ref-again", 4, "adq.ref");
+  extra.fresh_users = false;
+  p.steps.push_back(extra);
+  const auto lanes = SplitPlan(p, 8, One);
+  const auto ids0 = Ids(lanes[0].plan);
+  EXPECT_NE(std::find(ids0.begin(), ids0.end(), "adq/ref"), ids0.end());
+  EXPECT_NE(std::find(ids0.begin(), ids0.end(), "adq/ref-again"), ids0.end());
+  EXPECT_EQ(lanes.size(), 3u);  // adq.mut and ci move
+}
+
+TEST(SplitPlan, TheSamePlanSplitsTheSameWay) {
+  const auto a = SplitPlan(Sample(), 3, One);
+  const auto b = SplitPlan(Sample(), 3, One);
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t k = 0; k < a.size(); ++k) EXPECT_EQ(a[k].plan, b[k].plan);
+}
+
+protocol::Report Answer(const protocol::Plan& plan, const std::string& tag) {
+  protocol::Report r;
+  for (const auto& s : plan.steps) {
+    protocol::StepResult sr;
+    sr.id = s.id;
+    sr.process.stdout_data = tag;
+    r.steps.push_back(sr);
+  }
+  return r;
+}
+
+TEST(MergeReports, PlanOrderAndEachStepFromTheLaneThatOwnsIt) {
+  const auto p = Sample();
+  const auto lanes = SplitPlan(p, 3, One);
+  std::vector<protocol::Report> reports;
+  for (std::size_t k = 0; k < lanes.size(); ++k) {
+    reports.push_back(Answer(lanes[k].plan, "lane" + std::to_string(k)));
+  }
+  reports[2].probe_error = "boom";
+  const auto merged = MergeReports(p, lanes, reports);
+  ASSERT_EQ(merged.steps.size(), p.steps.size());
+  for (std::size_t i = 0; i < p.steps.size(); ++i) EXPECT_EQ(merged.steps[i].id, p.steps[i].id);
+  // build/run ran in lanes 0 and 2: the graded one is lane 0's.
+  EXPECT_EQ(merged.steps[0].process.stdout_data, "lane0");
+  EXPECT_NE(merged.steps[4].process.stdout_data, "lane0") << "adq/ref moved";
+  EXPECT_EQ(merged.probe_error, "container 3: boom");
+}
+
+// GradeOne over a fake engine playing the probe: a rubric with units that
+// move (the dd_insight check runs alone with fresh users).
+constexpr const char* kRubric = R"(
+assignment: t
+ref: [final]
+limits: {memory_mb: 300, pids: 64, cpus: 0.5, wall_s: 40}
+parts:
+  - {id: p, title: P, points: 2}
+checks:
+  - {id: build, part: p, title: build, type: command, points: 1, run: [make]}
+  - {id: build2, part: p, title: build again, type: command, points: 1, run: [make, all]}
+  - {id: insight, part: p, title: insight, type: dd_insight, points: 0, user: garfield}
+)";
+
+class LanesGradeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rubric_ = rubric::ParseRubric(kRubric, "t.yaml");
+    fetch::Snapshot snap;
+    snap.revision.ref = "final";
+    snap.revision.commit = "0123456789abcdef0123456789abcdef01234567";
+    snap.tar = "TAR";
+    fetcher_.Add("/srv/alice", snap);
+    env_.rubric = &rubric_;
+    env_.fetcher = &fetcher_;
+    env_.runner = &runner_;
+    env_.run_image = "ipc-grader/run:test";
+    runner_.SetHandler(Probe);
+  }
+  // Answers like a probe: every step of the plan ran and exited 0.
+  static container::RunResult Probe(const container::RunSpec& spec) {
+    {
+      const auto nl = spec.stdin_data.find('\n');
+      const auto plan =
+          protocol::PlanFromJson(nlohmann::json::parse(spec.stdin_data.substr(0, nl)));
+      auto rep = Answer(plan, "");
+      rep.nonce = plan.nonce;
+      for (auto& s : rep.steps) {
+        s.process.started = true;
+        s.process.exit_code = 0;
+      }
+      const std::string frame = std::string(protocol::kReportBegin) + plan.nonce + "\n" +
+                                protocol::ToJson(rep).dump() + "\n" + protocol::kReportEnd +
+                                plan.nonce + "\n";
+      return container::FakeContainerRunner::Exited(0, frame);
+    }
+  }
+  report::Result Grade() { return GradeOne({"alice", "/srv/alice", {}}, env_); }
+
+  rubric::Rubric rubric_;
+  fetch::FakeFetcher fetcher_;
+  container::FakeContainerRunner runner_;
+  Environment env_;
+};
+
+TEST_F(LanesGradeTest, SameVerdictsInOneContainerOrSeveral) {
+  env_.lanes = 1;
+  const auto one = Grade();
+  ASSERT_EQ(one.status, "graded") << one.error;
+  ASSERT_EQ(runner_.Runs().size(), 1u);
+  env_.lanes = 3;
+  const auto several = Grade();
+  ASSERT_EQ(several.status, "graded") << several.error;
+  const auto runs = runner_.Runs();
+  ASSERT_EQ(runs.size(), 3u) << "one run, then two side by side";
+  // Each container had its own nonce and the rubric's limits.
+  EXPECT_NE(runs[1].stdin_data.substr(0, 200), runs[2].stdin_data.substr(0, 200));
+  EXPECT_EQ(runs[2].limits.pids, 64);
+  ASSERT_EQ(one.checks.size(), several.checks.size());
+  for (std::size_t i = 0; i < one.checks.size(); ++i) {
+    EXPECT_EQ(one.checks[i].id, several.checks[i].id);
+    EXPECT_EQ(one.checks[i].status, several.checks[i].status) << one.checks[i].id;
+    EXPECT_EQ(one.checks[i].score, several.checks[i].score) << one.checks[i].id;
+  }
+}
+
+TEST_F(LanesGradeTest, ALaneWithoutAReportIsAnErrorNamingThatContainer) {
+  env_.lanes = 2;
+  // The container that runs the moved unit (the insight check) times out.
+  runner_.SetHandler([](const container::RunSpec& spec) {
+    if (spec.stdin_data.find("\"insight/") != std::string::npos) {
+      return container::FakeContainerRunner::TimedOut();
+    }
+    return Probe(spec);
+  });
+  const auto r = Grade();
+  EXPECT_EQ(r.status, "error");
+  EXPECT_NE(r.error.find("container 2 of 2: the whole run exceeded"), std::string::npos) << r.error;
+}
+
+}  // namespace
+}  // namespace ipc::pipeline
