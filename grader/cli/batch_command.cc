@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <iostream>
 #include <set>
-#include <thread>
 
 #include "batch/outputs.h"
 #include "batch/progress.h"
@@ -41,16 +40,15 @@ int RunBatchCommand(const BatchCliOptions& o) {
   const std::vector<batch::RosterEntry>& todo = selection.todo;
   if (o.jobs < 0)
     throw Fatal(fmt::format("-j {}: the number of parallel jobs must be >= 1", o.jobs));
-  // Two per core: much of a grading waits (the students' `sleep 1`, signal
-  // readiness), and on two cores -j 4 beat -j 2 in every bench run.
-  const int jobs = o.jobs > 0
-                       ? o.jobs
-                       : 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int jobs = o.jobs > 0 ? o.jobs : DefaultJobs();
 
   auto session = OpenSession(o.common);
   // Many containers ahead: they share a few network-less namespaces, one
   // run at a time each, instead of making and dropping one per run.
   session->runner->ShareNetworkNamespaces(todo.size() > 1);
+  // Fewer students than job slots (a TA's --only): spread each over several
+  // containers instead of leaving the slots idle.
+  session->env.lanes = LanesPerSubmission(o.common.lanes, jobs, todo.size());
   const std::string& out = o.common.out_dir;
   // Even a shard with no student gets its folder (and empty class files), so
   // `grader merge` over every shard's folder works whatever the split.

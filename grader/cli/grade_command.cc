@@ -25,6 +25,8 @@ int RunGrade(const GradeOptions& o) {
     throw Fatal(why + " (name the student with --student)");
   }
   auto session = OpenSession(o.common);
+  // One submission: the job slots a batch would use are its containers.
+  session->env.lanes = LanesPerSubmission(o.common.lanes, DefaultJobs(), 1);
   pipeline::GradeRequest req{student, o.source, o.refs};
   report::Result result = pipeline::GradeOne(req, session->env);
   if (Interrupts::Requested()) {

@@ -1,7 +1,9 @@
 #include "cli/options.h"
 
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 
 #include "checks/check_type.h"
 #include "cli/interrupt.h"
@@ -16,6 +18,15 @@ namespace ipc::cli {
 namespace fs = std::filesystem;
 
 std::string GraderVersion() { return IPC_GRADER_VERSION; }
+
+int DefaultJobs() { return 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+int LanesPerSubmission(int requested, int jobs, std::size_t submissions) {
+  if (requested > 0) return requested;
+  if (submissions == 0) return 1;
+  const std::size_t idle_share = static_cast<std::size_t>(std::max(1, jobs)) / submissions;
+  return static_cast<int>(std::clamp<std::size_t>(idle_share, 1, kAutoLanes));
+}
 
 std::string DefaultRubricPath() {
   const fs::path rel = "rubrics/ipc-project.yaml";
@@ -40,6 +51,10 @@ void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
                   "Environment variable holding the HTTPS token (never pass a token itself)")
       ->capture_default_str();
   cmd->add_option("--ssh-key", o->ssh_key, "Private key for ssh:// sources (default: ssh-agent)");
+  cmd->add_option("--lanes", o->lanes,
+                  "Containers one submission may be spread over, side by side (default: up to 3 "
+                  "when there are fewer submissions than parallel jobs, as for one rerun; else 1)")
+      ->check(CLI::Range(1, 8));
 }
 
 rubric::Rubric LoadAndValidateRubric(const std::string& path) {
