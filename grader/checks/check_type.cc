@@ -1,4 +1,5 @@
 #include "checks/check_type.h"
+#include "checks/classify.h"
 
 #include <algorithm>
 #include <csignal>
@@ -85,6 +86,7 @@ rubric::NodeReader ParamsReader(const rubric::Check& check) {
 std::string DescribeExit(const protocol::ProcessResult& p) {
   if (!p.started) return "did not start" + (p.error.empty() ? "" : ": " + p.error);
   if (p.timed_out) return fmt::format("timed out after {:.1f} s and was killed", p.wall_s);
+  if (p.oom_killed) return DescribeOutOfMemory();
   if (p.term_signal) {
     const char* abbrev = sigabbrev_np(*p.term_signal);
     return fmt::format("killed by SIG{}", abbrev ? abbrev : std::to_string(*p.term_signal));

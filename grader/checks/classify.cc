@@ -25,6 +25,7 @@ Classified Classify(const protocol::ProcessResult& p, const std::string& refusal
   if (p.term_signal) {
     c.cls = OutcomeClass::kCrash;
     c.code = 128 + *p.term_signal;
+    c.out_of_memory = p.oom_killed;
     return c;
   }
   if (!p.exit_code || *p.exit_code != 0) {
@@ -60,11 +61,22 @@ std::string OutcomeClassName(OutcomeClass c) {
   return "?";
 }
 
-std::string Classified::Describe(const std::string& refusal) const {
+std::string DescribeOutOfMemory(std::optional<std::uint64_t> memory_limit_mb) {
+  std::string s = "killed by the kernel: out of memory";
+  if (memory_limit_mb && *memory_limit_mb > 0) {
+    s += " (the container's limit is " + std::to_string(*memory_limit_mb) + " MB)";
+  }
+  return s;
+}
+
+std::string Classified::Describe(const std::string& refusal,
+                                 std::optional<std::uint64_t> memory_limit_mb) const {
   switch (cls) {
     case OutcomeClass::kContent: return "printed '" + Abbrev(content, 60) + "'";
     case OutcomeClass::kRefusal: return "refused (" + refusal + ")";
-    case OutcomeClass::kCrash: return "crashed (exit " + std::to_string(code) + ")";
+    case OutcomeClass::kCrash:
+      if (out_of_memory) return DescribeOutOfMemory(memory_limit_mb);
+      return "crashed (exit " + std::to_string(code) + ")";
     case OutcomeClass::kTimeout: return "timed out";
     case OutcomeClass::kNoStart: return "did not start";
   }

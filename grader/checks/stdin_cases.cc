@@ -174,6 +174,8 @@ class StdinCases : public CheckType {
     int passed = 0;
     std::vector<std::string> problems;
     std::string students, references;
+    const std::optional<std::uint64_t> memory_mb =
+        ev.rubric ? std::optional(ev.rubric->limits.memory_mb) : std::nullopt;
     for (const auto& cs : p.cases) {
       const auto* st = ev.Step(c, "student/" + cs.name);
       const auto* rf = ev.Step(c, "reference/" + cs.name);
@@ -183,15 +185,15 @@ class StdinCases : public CheckType {
       const Classified r = Classify(rf->process, p.refusal);
       const bool same = SameOutcome(s, r);
       const bool as_required = !cs.expect || s.cls == *cs.expect;
-      students += fmt::format("{}{}: {}", students.empty() ? "" : "; ", cs.name, s.Describe(p.refusal));
-      references += fmt::format("{}{}: {}", references.empty() ? "" : "; ", cs.name, r.Describe(p.refusal));
+      students += fmt::format("{}{}: {}", students.empty() ? "" : "; ", cs.name, s.Describe(p.refusal, memory_mb));
+      references += fmt::format("{}{}: {}", references.empty() ? "" : "; ", cs.name, r.Describe(p.refusal, memory_mb));
       if (same && as_required) {
         ++passed;
         continue;
       }
       std::string line = fmt::format("input {} ({}): yours {}", Abbrev(cs.stdin_data, 40), cs.name,
-                                     s.Describe(p.refusal));
-      if (!same) line += ", the reference " + r.Describe(p.refusal);
+                                     s.Describe(p.refusal, memory_mb));
+      if (!same) line += ", the reference " + r.Describe(p.refusal, memory_mb);
       if (!as_required) line += ", the assignment requires " + OutcomeClassName(*cs.expect);
       problems.push_back(line);
     }

@@ -38,6 +38,7 @@ struct Shared {
   const UserDb& users;
   const SandboxMaker& sandboxes;
   const std::map<std::string, std::string>& sandbox_dirs;  // "" = could not be made
+  OomLedger& oom;
 };
 
 void RunOne(const Shared& sh, std::size_t i, bool alone, StepResult* result,
@@ -56,6 +57,7 @@ void RunOne(const Shared& sh, std::size_t i, bool alone, StepResult* result,
   ctx.sandboxes = &sh.sandboxes;
   ctx.users = &sh.users;
   ctx.alone = alone;
+  ctx.oom = &sh.oom;
   *result = RunPlannedStep(step, ctx, probe_error);
 }
 
@@ -177,7 +179,9 @@ Report RunPlan(const Plan& plan, const Trees& trees, const ProbeOptions& opt) {
   // later groups keep using it (a check's set-up and its cases run in turn
   // in it). Only a retry makes it again.
   std::map<std::string, std::string> sandbox_dirs;
-  const Shared shared{plan, opt, tools, users, maker, sandbox_dirs};
+  const std::string cgroup_root = opt.cgroup_root;
+  OomLedger oom([&cgroup_root] { return ReadOomKills(cgroup_root); });
+  const Shared shared{plan, opt, tools, users, maker, sandbox_dirs, oom};
   std::vector<std::string> step_errors(plan.steps.size());
   for (const auto& [group, indexes] : groups) {
     const std::string where = "before group " + std::to_string(group) + ": ";

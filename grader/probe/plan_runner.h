@@ -3,11 +3,13 @@
 // order; in each group, first the steps that must run alone (fresh_users,
 // at_workdir) one by one, then the others concurrently (one thread each),
 // each in the workdir or in its sandbox; after every group, sweep away
-// every process left over.
+// every process left over. One OOM ledger spans the plan, so OOM kills are
+// pinned on a step only when no other step of any group ran alongside.
 #pragma once
 
 #include <string>
 
+#include "probe/oom_ledger.h"
 #include "probe/sandbox.h"
 #include "protocol/probe_protocol.h"
 #include "util/tar.h"
@@ -26,6 +28,9 @@ struct ProbeOptions {
   std::string etc_dir = "/etc";
   std::string home_dir = "/home";
   tar::ExtractLimits limits;
+  // Where the container's memory cgroup is mounted: its OOM-kill counter
+  // tells the kernel's kills from others (oom_ledger.h).
+  std::string cgroup_root = kCgroupRoot;
 };
 
 // Never throws for what steps do; failures of the probe itself (extraction

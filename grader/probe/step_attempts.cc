@@ -1,5 +1,7 @@
 #include "probe/step_attempts.h"
 
+#include <signal.h>
+
 #include <chrono>
 #include <optional>
 
@@ -26,6 +28,26 @@ protocol::Step WithDir(protocol::Step step, const std::string& dir) {
     }
   }
   return step;
+}
+
+// The probe's own SIGKILLs that are not timeouts: a signal step told to
+// send SIGKILL.
+bool ProbeSentSigkill(const protocol::Step& step, const protocol::StepResult& r) {
+  return step.kind == protocol::Step::Kind::kSignal && step.signal == SIGKILL && r.signal &&
+         r.signal->signal_sent;
+}
+
+// RunStep between two readings of the OOM-kill counter. The second is taken
+// once RunStep has reaped the process, so an OOM kill of it is counted by
+// then (the kernel counts before it signals).
+protocol::StepResult RunWatched(const protocol::Step& step, const SpawnContext& sc,
+                                OomLedger* oom) {
+  if (oom == nullptr) return RunStep(step, sc);
+  const OomLedger::Ticket ticket = oom->Enter();
+  protocol::StepResult r = RunStep(step, sc);
+  const bool rose_alone = oom->Leave(ticket);
+  r.process.oom_killed = AttributeOomKill(r.process, ProbeSentSigkill(step, r), rose_alone);
+  return r;
 }
 
 bool Passed(const protocol::ProcessResult& p) {
@@ -63,8 +85,8 @@ protocol::StepResult RunPlannedStep(const protocol::Step& step, const StepContex
       if (!swap->Enter(&why)) return fail("putting the sandbox at the workdir" + nth + ": " + why);
       run_dir = ctx.workdir;
     }
-    protocol::StepResult r =
-        RunStep(WithDir(step, run_dir), SpawnContext{run_dir, ctx.private_dir, ctx.tools});
+    protocol::StepResult r = RunWatched(
+        WithDir(step, run_dir), SpawnContext{run_dir, ctx.private_dir, ctx.tools}, ctx.oom);
     if (ctx.alone && !SweepProcesses(kSweepBound, &why)) {
       Append(probe_error, "after step '" + step.id + "'" + nth + ": " + why);
     }

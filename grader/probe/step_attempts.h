@@ -1,12 +1,14 @@
 // One planned step with everything its fields ask for, around RunStep:
 // for each attempt (Step::attempts), a fresh sandbox (after the first),
 // a fresh user database (fresh_users), the overlay files, the sandbox put
-// at the workdir's path (at_workdir), "{dir}" in argv, the run itself, and
-// for steps that run alone the sweep of whatever the attempt left running.
+// at the workdir's path (at_workdir), "{dir}" in argv, the run itself with
+// the OOM-kill counter read around it (oom_ledger.h), and for steps that
+// run alone the sweep of whatever the attempt left running.
 #pragma once
 
 #include <string>
 
+#include "probe/oom_ledger.h"
 #include "probe/sandbox.h"
 #include "probe/sealed_tools.h"
 #include "probe/user_db.h"
@@ -24,6 +26,9 @@ struct StepContext {
   // Nothing else runs meanwhile, so every process left over after an
   // attempt can be swept away (kill(-1) as PID 1).
   bool alone = false;
+  // Readings of the container's OOM-kill counter around every attempt, to
+  // set ProcessResult::oom_killed. Null: never set.
+  OomLedger* oom = nullptr;
 };
 
 // Needs alone for fresh_users and at_workdir (the plan runner sees to it).

@@ -208,6 +208,7 @@ json ResultToJson(const ProcessResult& p) {
   if (p.exit_code) j["exit_code"] = *p.exit_code;
   if (p.term_signal) j["term_signal"] = *p.term_signal;
   j["timed_out"] = p.timed_out;
+  j["oom_killed"] = p.oom_killed;
   PutBytes(j, "stdout_b64", p.stdout_data);
   PutBytes(j, "stderr_b64", p.stderr_data);
   j["stdout_bytes"] = p.stdout_bytes;
@@ -226,6 +227,7 @@ ProcessResult ResultFromJson(const json& j, const std::string& path) {
   p.exit_code = r.OptInt("exit_code");
   p.term_signal = r.OptInt("term_signal");
   p.timed_out = r.Bool("timed_out", false);
+  p.oom_killed = r.Bool("oom_killed", false);
   p.stdout_data = r.Bytes("stdout_b64");
   p.stderr_data = r.Bytes("stderr_b64");
   p.stdout_bytes = r.Unsigned("stdout_bytes", 0);

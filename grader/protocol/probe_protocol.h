@@ -52,6 +52,12 @@ struct ProcessResult {
   std::optional<int> exit_code;    // set when it exited normally
   std::optional<int> term_signal;  // set when killed by a signal
   bool timed_out = false;          // killed by the probe's wall limit
+  // The kernel's OOM killer ended it: SIGKILLed, not by the probe, and the
+  // container's OOM-kill counter rose while no other step was running
+  // (probe/oom_ledger.h). False whenever that cannot be told (a rise while
+  // steps overlapped; no readable counter, as under rootless engines), so
+  // only true is evidence.
+  bool oom_killed = false;
   std::string stdout_data;         // first output_cap bytes
   std::string stderr_data;         // (pty mode: merged into stdout)
   std::uint64_t stdout_bytes = 0;  // total produced, including dropped

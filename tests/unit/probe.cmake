@@ -11,6 +11,7 @@ ipc_add_gtest(probe_test
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_features_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_integrity_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_slots_test.cc
+    ${PROJECT_SOURCE_DIR}/tests/unit/probe_oom_test.cc
   LIBS ipc_probe_core
   LABELS unit)
 # probe_main_test runs the built binary.
@@ -25,3 +26,12 @@ ipc_add_gtest(probe_e2e_test
 # The integrity test copies ref-cat next to the probe inside the container.
 add_dependencies(probe_e2e_test probe ref-cat)
 target_compile_definitions(probe_e2e_test PRIVATE IPC_PROBE_PATH="$<TARGET_FILE:probe>")
+
+# The kernel's OOM killer under a small container memory limit, seen by the
+# static probe and put in words by the checks (needs Docker and the image).
+ipc_add_gtest(probe_oom_e2e_test
+  SOURCES ${PROJECT_SOURCE_DIR}/tests/unit/probe_oom_e2e_test.cc
+  LIBS ipc_probe_core ipc_checks
+  LABELS e2e)
+add_dependencies(probe_oom_e2e_test probe)
+target_compile_definitions(probe_oom_e2e_test PRIVATE IPC_PROBE_PATH="$<TARGET_FILE:probe>")

@@ -104,6 +104,13 @@ Report SampleReport() {
   c.id = "missing";
   c.process.error = "argv[0] 'nope': not found in PATH";
   r.steps.push_back(c);
+  StepResult d;
+  d.id = "cat/student/hog";
+  d.process.started = true;
+  d.process.pid = 41;
+  d.process.term_signal = SIGKILL;
+  d.process.oom_killed = true;
+  r.steps.push_back(d);
   return r;
 }
 
@@ -420,6 +427,20 @@ TEST(ReportJson, OmitsUnsetOptionals) {
   EXPECT_EQ(j["steps"][1]["process"]["term_signal"], SIGKILL);
   EXPECT_FALSE(j["steps"][1].contains("failed_attempts"));
   EXPECT_EQ(j["steps"][0]["failed_attempts"].size(), 2u);
+}
+
+TEST(ReportJson, OomKilledIsAlwaysWrittenAndAbsentMeansFalse) {
+  const json j = ToJson(SampleReport());
+  EXPECT_EQ(j["steps"][3]["process"]["oom_killed"], true);
+  EXPECT_EQ(j["steps"][0]["process"]["oom_killed"], false);
+  EXPECT_TRUE(ReportFromJson(j).steps[3].process.oom_killed);
+  json without = j;
+  without["steps"][3]["process"].erase("oom_killed");
+  EXPECT_FALSE(ReportFromJson(without).steps[3].process.oom_killed);
+  EXPECT_EQ(ReportError([](json& r) { r["steps"][3]["process"]["oom_killed"] = "yes"; }),
+            "steps[3].process.oom_killed: expected boolean");
+  EXPECT_EQ(ReportError([](json& r) { r["steps"][0]["failed_attempts"][0]["oom_killed"] = 1; }),
+            "steps[0].failed_attempts[0].oom_killed: expected boolean");
 }
 
 TEST(ReportJson, NamesTheFieldPathOfEveryError) {
