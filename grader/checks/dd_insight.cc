@@ -12,7 +12,8 @@
 //   legit:     treasure.txt         a name that should be readable (default)
 //   folder:    litterbox            the cat's folder (default)
 //   refusal:   MEOW                 (default)
-//   setup:     bash, as root        (default: test_full_dd.sh's four lines)
+//   setup:     bash, as root        (default: test_full_dd.sh's four lines,
+//                                    adduser as the useradd that does the same)
 // Points: usually 0 (an insight: always passes once it could be observed).
 // With points, it passes only when the protection is real.
 #include "checks/dd_insight.h"
@@ -29,7 +30,7 @@ namespace ipc::checks {
 namespace {
 
 constexpr double kDefaultTimeout = 60;
-constexpr std::size_t kOutputCap = 64 * 1024;  // base64 of four small outputs
+constexpr std::size_t kOutputCap = 64 * 1024;  // ten small outputs, raw
 
 struct Params {
   DdScriptParams script;
@@ -157,7 +158,7 @@ class DdInsight : public CheckType {
     s.sandbox = c.id;
     s.sandbox_from = "";   // the tree as CI has it when test_full_dd.sh runs
     s.at_workdir = true;   // paths as in the assignment (/root)
-    s.fresh_users = true;  // the set-up runs adduser
+    s.fresh_users = true;  // the set-up creates the user
     s.process.argv = {"bash", "-c", DdScript(p.script)};
     s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
     s.process.output_cap = kOutputCap;
@@ -176,7 +177,13 @@ class DdInsight : public CheckType {
     }
     std::string err;
     const auto obs = ParseDdObservations(pr.stdout_data, &err);
-    if (!obs) return Outcome::Error("the grader's DD experiment: " + err);
+    if (!obs) {
+      if (pr.stdout_bytes > pr.stdout_data.size()) {
+        err += fmt::format(" (its output was cut at {} of {} bytes)", pr.stdout_data.size(),
+                           pr.stdout_bytes);
+      }
+      return Outcome::Error("the grader's DD experiment: " + err);
+    }
     auto find = [&](const std::string& name) -> const DdObservation* {
       auto it = obs->find(name);
       return it == obs->end() ? nullptr : &it->second;

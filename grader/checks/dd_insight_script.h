@@ -9,11 +9,20 @@
 // step (other checks' included) that might run in between. One step keeps
 // set-up and runs together.
 //
-// Every observation is written on the step's stdout (fd 3 inside the script;
-// everything else goes to stderr) as one line
-//   @@ipc-dd <name> <exit status> out=<base64> err=<base64>
-// so nothing the submission controls (file contents printed by cat) can
-// forge or split a line. Judging happens on the host (dd_insight.cc).
+// Every observation (a command's exit status, stdout and stderr) is kept in
+// files of the script's temporary folder and written on the step's stdout
+// once, at exit (fd 3 inside the script; everything else goes to stderr):
+// first one header line per observation, in the order they were made,
+//   @@ipc-dd <name> <exit status> out=<byte count> err=<byte count>
+// then the line "@@ipc-dd-data", then the raw bytes of every observation's
+// stdout and stderr, in header order. One `stat` counts all the sizes and
+// one `cat` writes all the bytes: a `base64` per stream cost 20 process
+// starts per grading (issue 8). The probe carries stdout bytes as they are
+// (base64 in its own report), so raw bytes need no encoding here. Nothing
+// the submission controls (file contents printed by cat) can forge or split
+// an observation: its bytes only come after the data line and are cut by the
+// announced sizes, and no command the script runs inherits fd 3. Judging
+// happens on the host (dd_insight.cc).
 #pragma once
 
 #include <map>
@@ -32,8 +41,10 @@ struct DdScriptParams {
   std::string folder = "litterbox";  // the cat's folder (for the modes)
 };
 
-// The assignment's set-up lines from test_full_dd.sh, for `user` and the
-// cat's folder (litterbox).
+// The set-up of test_full_dd.sh, for `user` and the cat's folder
+// (litterbox): its chgrp/chown/chmod lines as they are, and its
+// `adduser USER --disabled-password --gecos ""` as the one `useradd` that
+// leaves the same user database and home (see the .cc).
 std::string DefaultDdSetup(const std::string& user, const std::string& folder);
 
 // Names of the observations.
@@ -55,9 +66,12 @@ struct DdObservation {
   std::string err;
 };
 
-// Parses the step's stdout; lines not starting with the marker are ignored
-// (there are none unless something inside wrote to fd 3). Returns nullopt
-// and sets *err on a malformed marker line.
+// Parses the step's stdout. Lines before the data line that do not start
+// with the marker are ignored (there are none unless something inside wrote
+// to fd 3). No marker at all gives an empty map (the script reported
+// nothing). Returns nullopt and sets *err on a malformed header, a missing
+// data line, or data shorter or longer than the headers announce (e.g. the
+// step's output cap cut it).
 std::optional<std::map<std::string, DdObservation>> ParseDdObservations(
     const std::string& stdout_data, std::string* err);
 

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "checks/dd_insight_script.h"
 #include "checks/test_adequacy_shim.h"
-#include "protocol/base64.h"
 #include "scoring_fixture.h"
 
 namespace ipc::testing {
@@ -42,17 +44,46 @@ checks:
          std::to_string(points) + "\n    user: garfield\n" + extra;
 }
 
-// One observation line as the script writes it.
-std::string Obs(const std::string& name, int status, const std::string& out,
-                const std::string& err = "") {
-  return "@@ipc-dd " + name + " " + std::to_string(status) + " out=" + protocol::Base64Encode(out) +
-         " err=" + protocol::Base64Encode(err) + "\n";
+// Observations as the script reports them: header lines, the data line,
+// then every stdout and stderr in header order (dd_insight_script.h). Built
+// here by hand, independently of the script and the parser.
+struct Ob {
+  Ob(std::string n, int s, std::string o, std::string e = "")
+      : name(std::move(n)), status(s), out(std::move(o)), err(std::move(e)) {}
+  std::string name;
+  int status;
+  std::string out;
+  std::string err;
+};
+using Obs = std::vector<Ob>;
+
+std::string Frame(const Obs& obs) {
+  std::string head, data;
+  for (const auto& o : obs) {
+    head += "@@ipc-dd " + o.name + " " + std::to_string(o.status) + " out=" +
+            std::to_string(o.out.size()) + " err=" + std::to_string(o.err.size()) + "\n";
+    data += o.out + o.err;
+  }
+  return head + "@@ipc-dd-data\n" + data;
 }
 
-std::string Modes(const std::string& secret_mode) {
-  return Obs("mode:0", 0, "drwxr-xr-x root root\n") +
-         Obs("mode:1", 0, "drwxrwxr-x garfield users\n") +
-         Obs("mode:2", 0, "-rw-r--r-- root root\n") + Obs("mode:3", 0, secret_mode + "\n");
+// `obs` with the observation named like `o` replaced by `o`.
+Obs With(Obs obs, const Ob& o) {
+  for (auto& x : obs) {
+    if (x.name == o.name) {
+      x = o;
+      return obs;
+    }
+  }
+  ADD_FAILURE() << "no observation " << o.name;
+  return obs;
+}
+
+Obs Modes(const std::string& secret_mode) {
+  return {{"mode:0", 0, "drwxr-xr-x root root\n"},
+          {"mode:1", 0, "drwxrwxr-x garfield users\n"},
+          {"mode:2", 0, "-rw-r--r-- root root\n"},
+          {"mode:3", 0, secret_mode + "\n"}};
 }
 
 constexpr const char* kEnoentSecret =
@@ -69,11 +100,16 @@ class DdInsightTest : public ::testing::Test, public ScoringFixture {
     Exited("build/run", 0);
   }
   // The model solution, as the assignment's image shows it.
-  std::string ModelRun() {
-    return Obs("setup", 0, "Adding user `garfield' ...\n") + Obs("home", 0, "/home/garfield\n") +
-           Modes("-rw-r--r-- root root") + Obs("su-secret", 0, kEnoentSecret) +
-           Obs("su-legit", 0, kEnoentTreasure) + Obs("repo-secret", 0, "Hey! This is a secret!\n") +
-           Obs("repo-legit", 0, "Treasure found!\n");
+  Obs ModelRun() {
+    Obs obs = {{"setup", 0, ""}, {"home", 0, "/home/garfield\n"}};
+    for (auto& m : Modes("-rw-r--r-- root root")) obs.push_back(m);
+    for (auto& r : Obs{{"su-secret", 0, kEnoentSecret},
+                       {"su-legit", 0, kEnoentTreasure},
+                       {"repo-secret", 0, "Hey! This is a secret!\n"},
+                       {"repo-legit", 0, "Treasure found!\n"}}) {
+      obs.push_back(r);
+    }
+    return obs;
   }
   const report::CheckResult& Insight() {
     result_ = Score();
@@ -94,10 +130,14 @@ TEST_F(DdInsightTest, PlanIsOneStepAloneAfterEverythingElseWithTheAssignmentsSet
   EXPECT_EQ(s.sandbox_from, "");
   ASSERT_EQ(s.process.argv.size(), 3u);
   const std::string& script = s.process.argv[2];
-  EXPECT_NE(script.find("adduser 'garfield' --disabled-password --gecos \"\"\nchgrp users "
-                        "'./litterbox'\nchown 'garfield' './litterbox'\nchmod g+rwx './litterbox'"),
+  // adduser's end state on bookworm (user, group, home 0700, bash, `users`)
+  // from one useradd, then the assignment's own lines.
+  EXPECT_NE(script.find("useradd -m -U -G users -s /bin/bash -c ',,,' -K HOME_MODE=0700 "
+                        "'garfield'\nchgrp users './litterbox'\nchown 'garfield' './litterbox'\n"
+                        "chmod g+rwx './litterbox'"),
             std::string::npos)
       << script;
+  EXPECT_EQ(script.find("adduser"), std::string::npos) << script;
   // The reference cat, both ways.
   EXPECT_NE(script.find("su - 'garfield' -c ''\\''/opt/ipc-grader/ref-cat'\\'''"),
             std::string::npos)
@@ -108,7 +148,7 @@ TEST_F(DdInsightTest, PlanIsOneStepAloneAfterEverythingElseWithTheAssignmentsSet
 
 TEST_F(DdInsightTest, ModelSolutionIsAnAccidentOfTheWorkingDirectoryAndLeaksFromTheRepository) {
   Use(0);
-  Exited("dd_insight/run", 0, ModelRun());
+  Exited("dd_insight/run", 0, Frame(ModelRun()));
   const auto& c = Insight();
   RecordProperty("message", c.message);  // to read it: --gtest_output=xml
   EXPECT_EQ(c.status, CheckStatus::kPass) << c.message;
@@ -137,12 +177,9 @@ TEST_F(DdInsightTest, ModelSolutionIsAnAccidentOfTheWorkingDirectoryAndLeaksFrom
 
 TEST_F(DdInsightTest, EaccesFromTheRepositoryIsRealProtectionAndEarnsPointsWhenScored) {
   Use(1);
-  std::string run = ModelRun();
-  const std::string leak = Obs("repo-secret", 0, "Hey! This is a secret!\n");
-  run.replace(
-      run.find(leak), leak.size(),
-      Obs("repo-secret", 0, "MEOW [Errno 13] Permission denied: './litterbox/../secret.txt'\n"));
-  Exited("dd_insight/run", 0, run);
+  Exited("dd_insight/run", 0,
+         Frame(With(ModelRun(), {"repo-secret", 0,
+                                 "MEOW [Errno 13] Permission denied: './litterbox/../secret.txt'\n"})));
   const auto& c = Insight();
   EXPECT_EQ(c.status, CheckStatus::kPass) << c.message;
   EXPECT_EQ(c.score, 1);
@@ -152,7 +189,7 @@ TEST_F(DdInsightTest, EaccesFromTheRepositoryIsRealProtectionAndEarnsPointsWhenS
 
 TEST_F(DdInsightTest, WhenScoredALeakFails) {
   Use(1);
-  Exited("dd_insight/run", 0, ModelRun());
+  Exited("dd_insight/run", 0, Frame(ModelRun()));
   const auto& c = Insight();
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_EQ(c.score, 0);
@@ -164,7 +201,7 @@ TEST_F(DdInsightTest, SetUpThatCannotRunBecauseTheFolderIsMissingFailsSayingSo) 
   snapshot = {};
   AddFile("secret.txt");
   Exited("dd_insight/run", 0,
-         Obs("setup", 1, "", "chgrp: cannot access './litterbox': No such file or directory\n"));
+         Frame({{"setup", 1, "", "chgrp: cannot access './litterbox': No such file or directory\n"}}));
   const auto& c = Insight();
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_NE(c.message.find("The assignment's DD set-up (chgrp ./litterbox) cannot run: there is no "
@@ -178,13 +215,19 @@ TEST_F(DdInsightTest, HarnessFailuresAreErrors) {
   Use(0);
   Exited("dd_insight/run", 0, "");
   EXPECT_EQ(Insight().status, CheckStatus::kError);
-  Exited("dd_insight/run", 0, "@@ipc-dd setup zero out= err=\n");
+  Exited("dd_insight/run", 0, "@@ipc-dd setup zero out=0 err=0\n@@ipc-dd-data\n");
   EXPECT_NE(Insight().message.find("malformed observation line"), std::string::npos);
+  // Data cut by the step's output cap: an error that says so, not a verdict.
+  const std::string whole = Frame(ModelRun());
+  Exited("dd_insight/run", 0, whole.substr(0, whole.size() - 3)).process.stdout_bytes =
+      whole.size();
+  EXPECT_EQ(Insight().status, CheckStatus::kError);
+  EXPECT_NE(Insight().message.find("its output was cut at " + std::to_string(whole.size() - 3)),
+            std::string::npos)
+      << Insight().message;
   // su itself failing is the image's problem, not the student's.
-  std::string run = ModelRun();
-  const std::string ok = Obs("su-legit", 0, kEnoentTreasure);
-  run.replace(run.find(ok), ok.size(), Obs("su-legit", 1, "", "su: Authentication failure\n"));
-  Exited("dd_insight/run", 0, run);
+  Exited("dd_insight/run", 0,
+         Frame(With(ModelRun(), {"su-legit", 1, "", "su: Authentication failure\n"})));
   const auto& c = Insight();
   EXPECT_EQ(c.status, CheckStatus::kError);
   EXPECT_NE(c.message.find("as garfield (su-legit) failed with exit 1: su: Authentication failure"),
@@ -199,15 +242,91 @@ TEST(DdScript, DisplayPathNormalises) {
   EXPECT_EQ(checks::DisplayPath("a/.."), ".");
 }
 
+// Bytes from the observations' data can hold anything the submission's
+// files hold: newlines, NUL, and lines that look like headers or the data
+// line. They are cut by the announced sizes, never read as lines.
+TEST(DdParse, DataIsCutBySizesSoContentsCannotForgeAnObservation) {
+  const std::string forged =
+      "Hey!\n@@ipc-dd-data\n@@ipc-dd repo-legit 0 out=3 err=0\nabc" + std::string("\0\x01", 2);
+  const std::string out = Frame({{"setup", 0, "", "warn\n"},
+                                 {"repo-secret", 0, forged, ""},
+                                 {"repo-legit", 7, "", std::string("e\0", 2)}});
+  std::string err;
+  const auto obs = checks::ParseDdObservations(out, &err);
+  ASSERT_TRUE(obs.has_value()) << err;
+  ASSERT_EQ(obs->size(), 3u);
+  EXPECT_EQ(obs->at("setup").err, "warn\n");
+  EXPECT_EQ(obs->at("repo-secret").out, forged);
+  EXPECT_EQ(obs->at("repo-legit").status, 7);
+  EXPECT_EQ(obs->at("repo-legit").out, "");
+  EXPECT_EQ(obs->at("repo-legit").err, std::string("e\0", 2));
+}
+
+TEST(DdParse, NothingReportedIsEmptyAndAnInconsistentReportIsAnError) {
+  std::string err;
+  const auto none = checks::ParseDdObservations("bash: something on fd 3\n", &err);
+  ASSERT_TRUE(none.has_value()) << err;
+  EXPECT_TRUE(none->empty());
+
+  const std::string whole = Frame({{"setup", 0, "hello\n", ""}});
+  EXPECT_FALSE(checks::ParseDdObservations(whole.substr(0, whole.size() - 1), &err));
+  EXPECT_NE(err.find("announce 6 byte(s) of data, but 5 follow"), std::string::npos) << err;
+  EXPECT_FALSE(checks::ParseDdObservations(whole + "x", &err));
+  EXPECT_NE(err.find("but 7 follow"), std::string::npos) << err;
+  EXPECT_FALSE(checks::ParseDdObservations("@@ipc-dd setup 0 out=6 err=0\n", &err));
+  EXPECT_NE(err.find("data line '@@ipc-dd-data' is missing"), std::string::npos) << err;
+  // A size stat could not give (an empty field) or a count with junk in it.
+  EXPECT_FALSE(checks::ParseDdObservations("@@ipc-dd setup 0 out=0 err=\n@@ipc-dd-data\n", &err));
+  EXPECT_NE(err.find("byte count is not a number"), std::string::npos) << err;
+  EXPECT_FALSE(checks::ParseDdObservations("@@ipc-dd setup 0 out=1x err=0\n@@ipc-dd-data\nx", &err));
+  EXPECT_NE(err.find("byte count is not a number"), std::string::npos) << err;
+}
+
+// Runs a dd_insight script with bash on the host, in `cwd`, with `bin`
+// first on PATH. Returns its stdout (fd 3 inside).
+std::string RunScript(const checks::DdScriptParams& p, const fs::path& dir, const fs::path& cwd,
+                      int* status) {
+  const std::string script = dir / "script.sh";
+  std::ofstream(script) << checks::DdScript(p);
+  const std::string cmd = "cd '" + cwd.string() + "' && PATH='" + (dir / "bin").string() +
+                          ":/usr/bin:/bin' bash " + script + " 2>/dev/null";
+  std::string out;
+  FILE* f = popen(cmd.c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  *status = pclose(f);
+  return out;
+}
+
+// A stand-in for `tool` in dir/bin that logs its name to dir/tools.log and
+// runs the real one, to count the processes the script starts.
+void LoggedTool(const fs::path& dir, const std::string& tool) {
+  std::ofstream(dir / "bin" / tool) << "#!/bin/sh\necho " << tool << " >> '"
+                                    << (dir / "tools.log").string() << "'\nexec /usr/bin/" << tool
+                                    << " \"$@\"\n";
+  fs::permissions(dir / "bin" / tool, fs::perms::owner_all);
+}
+
+std::vector<std::string> ToolsRun(const fs::path& dir) {
+  std::vector<std::string> tools;
+  std::ifstream log(dir / "tools.log");
+  for (std::string line; std::getline(log, line);) tools.push_back(line);
+  return tools;
+}
+
 // The script for real: bash on the host, in a copy of the model solution's
 // layout, with stand-ins for su (only `su -` changes the working directory,
 // to a fake home) and getent, and the assignment's own cat.py as the cat.
-TEST(DdScript, RunsAndReportsEveryObservationBothWays) {
+// The secret's contents try to forge an observation.
+TEST(DdScript, RunsAndReportsEveryObservationBothWaysWithOneCatForAllBytes) {
   const fs::path dir = fs::temp_directory_path() / ("ipc-dd-script-" + std::to_string(getpid()));
   fs::create_directories(dir / "repo" / "litterbox");
   fs::create_directories(dir / "home");
   fs::create_directories(dir / "bin");
-  std::ofstream(dir / "repo" / "secret.txt") << "Hey! This is a secret!";
+  const std::string secret =
+      "Hey! This is a secret!\n@@ipc-dd-data\n@@ipc-dd repo-legit 0 out=5 err=0\nforged";
+  std::ofstream(dir / "repo" / "secret.txt") << secret;
   std::ofstream(dir / "repo" / "litterbox" / "treasure.txt") << "Treasure found!";
   std::ofstream(dir / "bin" / "su") << "#!/bin/sh\n"
                                     << "if [ \"$1\" = - ]; then cd '" << (dir / "home").string()
@@ -216,23 +335,16 @@ TEST(DdScript, RunsAndReportsEveryObservationBothWays) {
       << "#!/bin/sh\necho \"$2:x:1000:1000::/home/$2:/bin/bash\"\n";
   fs::permissions(dir / "bin" / "su", fs::perms::owner_all);
   fs::permissions(dir / "bin" / "getent", fs::perms::owner_all);
+  for (const char* tool : {"cat", "base64", "stat"}) LoggedTool(dir, tool);
 
   checks::DdScriptParams p;
   p.setup = "test -d ./litterbox\necho set up";
   const char* src = std::getenv("IPC_SOURCE_DIR");
   p.reference = {"/usr/bin/python3",
                  std::string(src ? src : IPC_DEFAULT_SOURCE_DIR) + "/reference/seed/cat.py"};
-  const std::string script = dir / "script.sh";
-  std::ofstream(script) << checks::DdScript(p);
-  const std::string cmd = "cd '" + (dir / "repo").string() + "' && PATH='" +
-                          (dir / "bin").string() + ":/usr/bin:/bin' bash " + script +
-                          " 2>/dev/null";
-  std::string out;
-  FILE* f = popen(cmd.c_str(), "r");
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  const int status = pclose(f);
+  int status = -1;
+  const std::string out = RunScript(p, dir, dir / "repo", &status);
+  const auto tools = ToolsRun(dir);
   fs::remove_all(dir);
   EXPECT_EQ(status, 0) << out;
 
@@ -240,6 +352,7 @@ TEST(DdScript, RunsAndReportsEveryObservationBothWays) {
   const auto obs = checks::ParseDdObservations(out, &err);
   ASSERT_TRUE(obs.has_value()) << err;
   ASSERT_EQ(obs->count("setup"), 1u) << out;
+  EXPECT_EQ(obs->size(), 10u) << out;  // setup, home, four modes, four runs
   EXPECT_EQ(obs->at("setup").status, 0);
   EXPECT_EQ(obs->at("setup").out, "set up\n");
   EXPECT_EQ(obs->at("home").out, "/home/garfield\n");
@@ -247,29 +360,49 @@ TEST(DdScript, RunsAndReportsEveryObservationBothWays) {
   EXPECT_EQ(obs->at("mode:3").out.substr(0, 1), "-");
   EXPECT_EQ(obs->at("su-secret").out, kEnoentSecret);
   EXPECT_EQ(obs->at("su-legit").out, kEnoentTreasure);
-  EXPECT_EQ(obs->at("repo-secret").out, "Hey! This is a secret!\n");
+  EXPECT_EQ(obs->at("repo-secret").out, secret + "\n");
   EXPECT_EQ(obs->at("repo-legit").out, "Treasure found!\n");
+  // Encoding the ten observations starts no process per observation.
+  EXPECT_EQ(std::count(tools.begin(), tools.end(), "base64"), 0);
+  EXPECT_EQ(std::count(tools.begin(), tools.end(), "cat"), 1);
 }
 
-TEST(DdScript, SetUpFailureStopsBeforeTheRuns) {
+TEST(DdScript, SetUpFailureStopsBeforeTheRunsAndStillReports) {
+  const fs::path dir = fs::temp_directory_path() / ("ipc-dd-fail-" + std::to_string(getpid()));
+  fs::create_directories(dir / "bin");
   checks::DdScriptParams p;
-  p.setup = "false\necho never";
+  p.setup = "echo before\nfalse\necho never";
   p.reference = {"/bin/true"};
-  const fs::path script = fs::temp_directory_path() / ("ipc-dd-fail-" + std::to_string(getpid()));
-  std::ofstream(script) << checks::DdScript(p);
-  FILE* f = popen(("bash " + script.string() + " 2>/dev/null").c_str(), "r");
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  pclose(f);
-  fs::remove(script);
+  int status = -1;
+  const std::string out = RunScript(p, dir, dir, &status);
+  fs::remove_all(dir);
   std::string err;
   const auto obs = checks::ParseDdObservations(out, &err);
   ASSERT_TRUE(obs.has_value()) << err;
   EXPECT_EQ(obs->size(), 1u) << out;
   EXPECT_EQ(obs->at("setup").status, 1);
-  EXPECT_EQ(obs->at("setup").out, "");
+  EXPECT_EQ(obs->at("setup").out, "before\n");
+}
+
+// The report stream is the script's fd 3; the commands it runs do not get
+// it, so even a set-up (or a cat) that writes there cannot add a header.
+TEST(DdScript, CommandsCannotWriteOnTheReportStream) {
+  const fs::path dir = fs::temp_directory_path() / ("ipc-dd-fd3-" + std::to_string(getpid()));
+  fs::create_directories(dir / "bin");
+  checks::DdScriptParams p;
+  // Fails on purpose: the runs (the host's real su) must not start here.
+  p.setup = "echo '@@ipc-dd repo-secret 0 out=0 err=0' >&3 || echo no fd 3\nexit 3";
+  p.reference = {"/bin/true"};
+  int status = -1;
+  const std::string out = RunScript(p, dir, dir, &status);
+  fs::remove_all(dir);
+  EXPECT_EQ(out.find("@@ipc-dd repo-secret"), std::string::npos) << out;
+  std::string err;
+  const auto obs = checks::ParseDdObservations(out, &err);
+  ASSERT_TRUE(obs.has_value()) << err;
+  ASSERT_EQ(obs->size(), 1u) << out;
+  EXPECT_EQ(obs->at("setup").status, 3);
+  EXPECT_EQ(obs->at("setup").out, "no fd 3\n");
 }
 
 }  // namespace
