@@ -4,6 +4,8 @@
 #include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <future>
 #include <sstream>
 #include <string_view>
 #include <thread>
@@ -64,10 +66,14 @@ struct DockerCliRunner::Watch {
   bool removed = false;      // ...and the engine confirmed the removal
 };
 
-DockerCliRunner::DockerCliRunner(EngineCli cli, std::string job_label_value)
-    : cli_(std::move(cli)), job_label_value_(std::move(job_label_value)) {}
+DockerCliRunner::DockerCliRunner(EngineCli cli, std::string job_label_value,
+                                 DerivedImagePolicy policy)
+    : cli_(std::move(cli)),
+      job_label_value_(std::move(job_label_value)),
+      policy_(std::move(policy)) {}
 
 DockerCliRunner::~DockerCliRunner() {
+  FinishBackgroundWork();
   // Names whose removal failed earlier (engine hiccup): one more try.
   std::vector<std::string> args = {"rm", "-f"};
   args.insert(args.end(), live_.begin(), live_.end());
@@ -76,8 +82,18 @@ DockerCliRunner::~DockerCliRunner() {
 
 void DockerCliRunner::CheckEngine() {
   if (!cli_.installed()) throw Fatal(NotInstalledMessage(cli_.engine(), cli_.binary()));
-  const ProcessResult r = cli_.Run(cli_.VersionArgs(), kCheckDeadline);
-  if (r.Succeeded() && !Trim(r.stdout_data).empty()) return;
+  // Side by side with the check: it is wasted only when the check fails.
+  StartListing();
+  // One `info` answers both "does the engine work" and UserNamespaces.
+  const ProcessResult r = cli_.Run(cli_.InfoArgs(), kCheckDeadline);
+  if (r.Succeeded()) {
+    const EngineInfo info = ParseEngineInfo(cli_.engine(), r.stdout_data);
+    if (!info.version.empty()) {
+      std::lock_guard lock(images_mu_);
+      userns_ = info.userns;
+      return;
+    }
+  }
   throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
 }
 
@@ -143,6 +159,9 @@ std::string DockerCliRunner::TakeHolder(const std::string& image) {
       cli_.Run(BuildHolderArgs(image, name, job_label_value_, SelfOwnerId()), kRemoveDeadline);
   if (r.Succeeded()) return name;
   Remove(name);
+  // A vanished image is Run's to repair (it builds it again and retries);
+  // sharing stays on for the retry.
+  if (SaysNoSuchImage(r.stderr_data)) return "";
   std::lock_guard lock(pool_mu_);
   holder_failed_ = true;
   return "";
@@ -158,6 +177,19 @@ void DockerCliRunner::ReturnHolder(const std::string& holder, bool reusable) {
 }
 
 RunResult DockerCliRunner::Run(const RunSpec& spec) {
+  RunResult result = RunOnce(spec);
+  // The derived image can vanish between DeriveImage and this run: a
+  // grader of another build on the same engine prunes the derived images
+  // it does not use (DerivedImagePolicy). Build it again, once, and retry:
+  // the container was never created, so nothing of the submission ran.
+  if (result.engine_failure && !result.started && SaysNoSuchImage(result.engine_error) &&
+      Rederive(spec.image)) {
+    result = RunOnce(spec);
+  }
+  return result;
+}
+
+RunResult DockerCliRunner::RunOnce(const RunSpec& spec) {
   // A holder serves one run at a time, and only after the previous run's
   // container is gone (all its processes dead): nothing a student started
   // can still be listening on the loopback when the next one arrives.
@@ -290,34 +322,47 @@ void DockerCliRunner::KillAll() {
 }
 
 std::string DockerCliRunner::UserNamespaces() {
+  {
+    std::lock_guard lock(images_mu_);
+    if (userns_) return UsernsModeName(*userns_);  // CheckEngine asked already
+  }
   return UsernsModeName(DetectUserns(cli_, std::chrono::seconds(10)));
 }
 
 int DockerCliRunner::ReapLeftovers() {
   if (!cli_.installed()) throw Fatal(NotInstalledMessage(cli_.engine(), cli_.binary()));
-  const auto list = [&] {
+  // The containers one `ps` filter finds that should go. (Filters on two
+  // keys would AND in one `ps`, so the job's label and the derive prefix
+  // take one call each.)
+  const auto list_one = [&](const std::string& filter) {
+    const ProcessResult r =
+        cli_.Run({"ps", "-a", "--filter", filter, "--format",
+                  std::string("{{.Names}}\t{{.State}}\t{{.Label \"") + kOwnerLabel + "\"}}"},
+                 kListDeadline);
+    if (!r.Succeeded()) throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
     std::set<std::string> names;
-    for (const std::string& filter : {std::string("label=") + kLabel + "=" + job_label_value_,
-                                     std::string("name=") + kDeriveNamePrefix}) {
-      const ProcessResult r = cli_.Run({"ps", "-a", "--filter", filter, "--format",
-                                        std::string("{{.Names}}\t{{.State}}\t{{.Label \"") +
-                                            kOwnerLabel + "\"}}"},
-                                       kListDeadline);
-      if (!r.Succeeded()) throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
-      for (const std::string& line : Lines(r.stdout_data)) {
-        std::vector<std::string> f;
-        std::size_t from = 0;
-        for (std::size_t tab; (tab = line.find('\t', from)) != std::string::npos; from = tab + 1) {
-          f.push_back(line.substr(from, tab - from));
-        }
-        f.push_back(line.substr(from));
-        f.resize(3);
-        // See ShouldReap: another grader's job (alive, or in a namespace we
-        // cannot see into) is left alone; a kill -9'd grader's is removed,
-        // running or not.
-        if (ShouldReap(f[1], CheckOwner(f[2]))) names.insert(f[0]);
+    for (const std::string& line : Lines(r.stdout_data)) {
+      std::vector<std::string> f;
+      std::size_t from = 0;
+      for (std::size_t tab; (tab = line.find('\t', from)) != std::string::npos; from = tab + 1) {
+        f.push_back(line.substr(from, tab - from));
       }
+      f.push_back(line.substr(from));
+      f.resize(3);
+      // See ShouldReap: another grader's job (alive, or in a namespace we
+      // cannot see into) is left alone; a kill -9'd grader's is removed,
+      // running or not.
+      if (ShouldReap(f[1], CheckOwner(f[2]))) names.insert(f[0]);
     }
+    return names;
+  };
+  const auto list = [&] {
+    // Both at once: two CLI runs side by side take the wall time of one.
+    // (The future's destructor waits for it if the other call throws.)
+    auto derived =
+        std::async(std::launch::async, list_one, std::string("name=") + kDeriveNamePrefix);
+    std::set<std::string> names = list_one(std::string("label=") + kLabel + "=" + job_label_value_);
+    names.merge(derived.get());
     std::lock_guard lock(live_mu_);
     for (const std::string& n : live_) names.erase(n);  // ours, running now
     return names;
@@ -341,8 +386,11 @@ std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine,
     throw Fatal("unknown container engine '" + engine + "': expected docker or podman");
   }
   std::string binary = options.binary.empty() ? FindOnPath(engine) : options.binary;
+  DerivedImagePolicy policy;
+  const char* keep = std::getenv("IPC_GRADER_KEEP_IMAGES");
+  policy.prune = keep == nullptr || std::string(keep).empty() || std::string(keep) == "0";
   return std::make_unique<DockerCliRunner>(EngineCli(engine, binary, options.env),
-                                           options.job_label_value);
+                                           options.job_label_value, std::move(policy));
 }
 
 std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine) {

@@ -55,11 +55,18 @@ ProcessResult EngineCli::Run(std::vector<std::string> args, std::chrono::millise
   return RunProcess(o);
 }
 
-std::vector<std::string> EngineCli::VersionArgs() const {
+std::vector<std::string> EngineCli::InfoArgs() const {
+  // A literal newline between the two fields: Go templates copy text
+  // outside {{...}} verbatim, and neither field can hold one.
   // `podman version` never touches storage or the runtime; `podman info`
   // does, which is what "the engine works" means for a daemonless engine.
-  if (engine_ == "podman") return {"info", "--format", "{{.Version.Version}}"};
-  return {"version", "--format", "{{.Server.Version}}"};
+  if (engine_ == "podman") {
+    return {"info", "--format", "{{.Version.Version}}\n{{.Host.Security.Rootless}}"};
+  }
+  // `docker info` fails exactly like `docker version` when no engine
+  // answers (exit 1, the same "Cannot connect" / "permission denied" text
+  // on stderr), so the diagnostics of EngineFailureMessage still apply.
+  return {"info", "--format", "{{.ServerVersion}}\n{{json .SecurityOptions}}"};
 }
 
 std::vector<std::string> EngineCli::RunOptions() const {
@@ -134,7 +141,7 @@ std::string EngineFailureMessage(const std::string& engine, const std::string& b
              "$USER, then log in again) or as root; for a remote engine set DOCKER_HOST.";
     case EngineProblem::kTimedOut:
       return "the " + engine + " engine did not answer '" + binary +
-             " version' in time. Fix: check the engine (systemctl status docker, or "
+             " info' in time. Fix: check the engine (systemctl status docker, or "
              "restart it with scripts/setup.sh); for a remote engine check DOCKER_HOST.";
     case EngineProblem::kNotAnswering:
       if (engine == "podman") {
@@ -194,6 +201,18 @@ UsernsMode DetectUserns(const EngineCli& cli, std::chrono::milliseconds deadline
               deadline);
   if (!r.Succeeded()) return UsernsMode::kUnknown;
   return podman ? ParsePodmanRootless(r.stdout_data) : ParseDockerSecurityOptions(r.stdout_data);
+}
+
+EngineInfo ParseEngineInfo(const std::string& engine, const std::string& text) {
+  EngineInfo info;
+  const std::size_t newline = text.find('\n');
+  info.version = Trim(text.substr(0, newline));
+  // Without an engine docker still prints the template, with an empty
+  // version: the caller treats that as a failed check.
+  if (info.version.empty() || newline == std::string::npos) return info;
+  const std::string rest = text.substr(newline + 1);
+  info.userns = engine == "podman" ? ParsePodmanRootless(rest) : ParseDockerSecurityOptions(rest);
+  return info;
 }
 
 }  // namespace ipc::container

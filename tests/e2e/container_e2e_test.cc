@@ -6,6 +6,7 @@
 // containers even while other e2e suites run in parallel.
 #include <atomic>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -17,7 +18,9 @@
 #include <gtest/gtest.h>
 
 #include "container/container_runner.h"
+#include "container/docker_cli_runner.h"
 #include "container/engine_cli.h"
+#include "container/image_cache.h"
 #include "container/owner.h"
 #include "container/process.h"
 #include "container/run_args.h"
@@ -66,9 +69,7 @@ class ContainerE2e : public ::testing::Test {
  protected:
   void SetUp() override {
     job_ = "e2e-" + RandomHex(6);
-    CliOptions options;
-    options.job_label_value = job_;
-    runner_ = MakeCliRunner(Engine(), options);
+    runner_ = MakeRunner();
     try {
       runner_->CheckEngine();
       runner_->EnsureImage(kImage);
@@ -90,6 +91,16 @@ class ContainerE2e : public ::testing::Test {
     EXPECT_EQ(Trim(left.stdout_data), "") << "containers left behind";
   }
 
+  // A runner of this test's job. Its pruning touches only derived tags
+  // that start with TagPrefix(): the engine is shared, and the other
+  // derived images on it are not this test's to remove.
+  std::unique_ptr<DockerCliRunner> MakeRunner() const {
+    return std::make_unique<DockerCliRunner>(
+        EngineCli(Engine(), FindOnPath(Engine()), {}), job_,
+        DerivedImagePolicy{.prune = true, .tag_prefix = TagPrefix()});
+  }
+  std::string TagPrefix() const { return job_ + "-"; }
+
   RunSpec Spec(std::vector<std::string> command) const {
     RunSpec spec;
     spec.image = kImage;
@@ -100,7 +111,7 @@ class ContainerE2e : public ::testing::Test {
   }
 
   std::string job_;
-  std::unique_ptr<ContainerRunner> runner_;
+  std::unique_ptr<DockerCliRunner> runner_;
   std::vector<std::string> images_to_remove_;
   bool ready_ = false;
 };
@@ -298,6 +309,93 @@ TEST_F(ContainerE2e, DeriveImageIsCachedByContent) {
   const RunResult r = runner_->Run(spec);
   EXPECT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
   EXPECT_EQ(r.stdout_data, "probe " + nonce + "\n755 root\n755 root\n");
+}
+
+std::string ImageId(const std::string& image) {
+  const ProcessResult r = Docker({"image", "inspect", "--format", "{{.Id}}", image});
+  return r.Succeeded() ? Trim(r.stdout_data) : "";
+}
+
+// Commits a new image (its own id, this one tag) from kImage.
+std::string CommitImage(const std::string& tag) {
+  const std::string box = "ipc-grader-e2e-commit-" + RandomHex(6);
+  EXPECT_TRUE(Docker({"create", "--name", box, "--network", "none", kImage, "true"}).Succeeded());
+  const ProcessResult r = Docker({"commit", "--change", "LABEL e2e=" + tag, box, tag});
+  Docker({"rm", "-f", box});
+  EXPECT_TRUE(r.Succeeded()) << r.stderr_data;
+  return Trim(r.stdout_data);
+}
+
+std::map<std::string, std::string> ProbeFiles(const std::string& nonce) {
+  return {{"/opt/ipc-grader/probe", "#!/bin/sh\necho probe " + nonce + "\n"}};
+}
+
+// Start-up resolves the grading image from the engine's image listing, not
+// one `inspect` per name: its ids must be what `inspect` says, or the
+// derived image's name (a hash of the id) would differ between the two.
+TEST_F(ContainerE2e, ImageIdsFromTheStartUpListingMatchInspect) {
+  EXPECT_EQ(runner_->EnsureImage(kImage), ImageId(kImage));
+  const auto unlisted = MakeRunner();  // no CheckEngine: asks per name
+  const std::map<std::string, std::string> files = ProbeFiles(RandomHex(8));
+  const std::string tag = unlisted->DeriveImage(kImage, files);
+  images_to_remove_.push_back(tag);
+  EXPECT_EQ(runner_->DeriveImage(kImage, files), tag);
+  // The one `info` of CheckEngine also answered this.
+  EXPECT_EQ(runner_->UserNamespaces(),
+            UsernsModeName(DetectUserns(EngineCli(Engine(), FindOnPath(Engine()), {}), 30s)));
+}
+
+// Derived images of other grader builds go once a runner has its own,
+// unless a container uses them; nothing outside kDerivedRepo is touched.
+TEST_F(ContainerE2e, PruningRemovesOtherDerivedTagsNoContainerUses) {
+  const std::string repo = std::string(kDerivedRepo) + ":" + TagPrefix();
+  const std::string old_tag = repo + "old", busy_tag = repo + "busy", alias_tag = repo + "alias";
+  const std::string other_repo = "ipc-grader/e2e-other:" + TagPrefix() + "x";
+  const std::string busy_box = "ipc-grader-busy-" + job_;
+  // Removed whatever happens, before TearDown removes the images.
+  struct RemoveBox {
+    std::string name;
+    ~RemoveBox() { Docker({"rm", "-f", name}); }
+  } remove_box{busy_box};
+  images_to_remove_ = {old_tag, busy_tag, alias_tag, other_repo};
+  const std::string old_id = CommitImage(old_tag);
+  CommitImage(busy_tag);
+  const std::string base_id = ImageId(kImage);
+  ASSERT_TRUE(Docker({"tag", kImage, alias_tag}).Succeeded());   // shares kImage's image
+  ASSERT_TRUE(Docker({"tag", kImage, other_repo}).Succeeded());  // not a derived image
+  ASSERT_TRUE(Docker({"run", "-d", "--network", "none", "--label", std::string(kLabel) + "=" + job_,
+                      "--name", busy_box, busy_tag, "sleep", "1000"})
+                  .Succeeded());
+
+  // What `grader grade` does, with a runner that starts after they exist.
+  const auto runner = MakeRunner();
+  runner->CheckEngine();
+  const std::string ours = runner->DeriveImage(runner->EnsureImage(kImage), ProbeFiles(job_));
+  images_to_remove_.push_back(ours);
+  runner->FinishBackgroundWork();
+
+  EXPECT_EQ(ImageId(old_tag), "");
+  EXPECT_EQ(ImageId(old_id), "") << "the unused image itself is deleted";
+  EXPECT_EQ(ImageId(alias_tag), "");
+  EXPECT_EQ(ImageId(kImage), base_id) << "an alias goes, the image it named stays";
+  EXPECT_NE(ImageId(busy_tag), "") << "in use by a running container";
+  EXPECT_NE(ImageId(other_repo), "");
+  EXPECT_NE(ImageId(ours), "");
+}
+
+// A grader of another build pruned this runner's derived image between
+// DeriveImage and Run: the run builds it again and goes ahead.
+TEST_F(ContainerE2e, ADerivedImageThatVanishedIsBuiltAgainForTheRun) {
+  const std::string nonce = RandomHex(8);
+  RunSpec spec = Spec({"/opt/ipc-grader/probe"});
+  spec.image = runner_->DeriveImage(kImage, ProbeFiles(nonce));
+  images_to_remove_.push_back(spec.image);
+  ASSERT_TRUE(Docker({"rmi", spec.image}).Succeeded());
+  const RunResult r = runner_->Run(spec);
+  EXPECT_FALSE(r.engine_failure) << r.engine_error;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_data, "probe " + nonce + "\n");
+  EXPECT_NE(ImageId(spec.image), "");
 }
 
 // The id of a grader that has died: this process's pid with another start
