@@ -44,6 +44,15 @@ std::vector<Unit> MovableUnits(const protocol::Plan& plan, const StepWeight& wei
   return out;
 }
 
+// What replaying the shared-workdir steps before `group` costs a lane.
+double ReplayWeight(const protocol::Plan& plan, int group, const StepWeight& weight) {
+  double w = 0;
+  for (const auto& s : plan.steps) {
+    if (s.sandbox.empty() && s.group < group) w += weight(s);
+  }
+  return w;
+}
+
 // The lane's plan: the steps `take` selects, in plan order, and only the
 // extra trees they copy from (each tree is a tar on the container's stdin).
 Lane MakeLane(const protocol::Plan& plan, const std::vector<int>& owner, int lane,
@@ -77,18 +86,37 @@ std::vector<Lane> SplitPlan(const protocol::Plan& plan, int max_lanes, const Ste
   }
   const int lanes = static_cast<int>(std::min<std::size_t>(max_lanes, 1 + units.size()));
 
-  // Longest first to the least loaded of lanes 1..N-1; stable, so equal
-  // weights keep plan order and the split is reproducible.
-  std::vector<std::size_t> by_weight(units.size());
-  std::iota(by_weight.begin(), by_weight.end(), 0);
-  std::stable_sort(by_weight.begin(), by_weight.end(),
-                   [&](std::size_t a, std::size_t b) { return units[a].weight > units[b].weight; });
+  // Units that copy the workdir first, then the others; heaviest first
+  // within each; stable, so equal weights keep plan order and the split is
+  // reproducible. Each goes where its lane would end lightest; a lane that
+  // must newly replay the build for it is charged that replay twice, once
+  // as its own time and once for the CPU the other lanes lose to it (on a
+  // machine with few cores every container shares them): units that need
+  // the build gather unless spreading them clearly pays.
+  std::vector<std::size_t> order(units.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (units[a].from_workdir != units[b].from_workdir) return units[a].from_workdir;
+    return units[a].weight > units[b].weight;
+  });
   std::vector<double> load(lanes, 0);
   std::vector<int> owner(plan.steps.size(), 0);
   std::vector<int> replay_below(lanes, INT_MIN);
-  for (std::size_t u : by_weight) {
-    const int lane = static_cast<int>(std::min_element(load.begin() + 1, load.end()) - load.begin());
-    load[lane] += units[u].weight;
+  for (std::size_t u : order) {
+    const double replay =
+        units[u].from_workdir ? ReplayWeight(plan, units[u].first_group, weight) : 0;
+    int lane = 1;
+    double best_score = 0, best = 0;
+    for (int k = 1; k < lanes; ++k) {
+      const double fresh = replay_below[k] == INT_MIN ? replay : 0;
+      const double end = load[k] + units[u].weight + fresh;
+      if (k == 1 || end + fresh < best_score) {
+        lane = k;
+        best = end;
+        best_score = end + fresh;
+      }
+    }
+    load[lane] = best;
     for (std::size_t i : units[u].steps) owner[i] = lane;
     // The probe copies a sandbox from the workdir at the start of its first
     // group: the lane needs every shared-workdir step of the groups before.

@@ -39,10 +39,14 @@ struct Lane {
 using StepWeight = std::function<double(const protocol::Step&)>;
 
 // Splits `plan` over at most `max_lanes` lanes (fewer when there are fewer
-// units to move). Lane 0 keeps every step that does not move. Units go,
-// heaviest first (ties: plan order), to the lightest of lanes 1..N-1, so the
-// split is the same for the same plan. max_lanes <= 1 or nothing movable:
-// one lane, the plan as it is.
+// units to move). Lane 0 keeps every step that does not move. Units that
+// copy the workdir are placed first, then the others, heaviest first (ties:
+// plan order), each where the lane ends lightest among lanes 1..N-1, a
+// replay of the build the lane would newly need counting twice (its time,
+// and the CPU it takes from the others): so units needing the build share
+// lanes unless spreading clearly pays, and the same plan always splits the
+// same way. max_lanes <= 1
+// or nothing movable: one lane, the plan as it is.
 std::vector<Lane> SplitPlan(const protocol::Plan& plan, int max_lanes, const StepWeight& weight);
 
 // The lanes' reports as one, in `plan`'s step order: each step's result from

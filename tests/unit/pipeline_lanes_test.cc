@@ -81,8 +81,9 @@ TEST(SplitPlan, NothingMovableStaysInOneContainer) {
 
 TEST(SplitPlan, FreshUserUnitsMoveAndReplayTheBuildTheyCopy) {
   const auto p = Sample();
-  // Weights: the CI job is heaviest, so it goes first, to lane 1; the two
-  // adequacy units then fill lane 2 (lighter) before lane 1 again.
+  // The two adequacy units copy the workdir: placed first, they share
+  // lane 1 (in lane 2 the second would end at 1 + a replay of weight 2,
+  // charged twice: 5 > 2 + 2); the CI job (weight 4) then fits in lane 2.
   const auto lanes = SplitPlan(p, 3, [](const Step& s) { return s.id == "ci/job" ? 4.0 : 1.0; });
   ASSERT_EQ(lanes.size(), 3u);
   // Lane 0: everything that does not move, the shared sandbox included.
@@ -90,14 +91,15 @@ TEST(SplitPlan, FreshUserUnitsMoveAndReplayTheBuildTheyCopy) {
             (std::vector<std::string>{"build/run", "sig/student", "cat/setup", "cat/case"}));
   EXPECT_EQ(lanes[0].owned, std::vector<bool>(4, true));
   EXPECT_TRUE(lanes[0].plan.extra_trees.empty()) << "lane 0 copies from no tree";
-  // Lane 1: the CI job from the tag: no replay, and only its tree shipped.
-  EXPECT_EQ(Ids(lanes[1].plan), (std::vector<std::string>{"ci/job"}));
-  EXPECT_EQ(lanes[1].plan.extra_trees, (std::vector<std::string>{"part1"}));
-  // Lane 2: both adequacy units, after a replay of the workdir steps of the
+  // Lane 1: both adequacy units, after a replay of the workdir steps of the
   // groups before theirs (build and the signal step), not owned.
-  EXPECT_EQ(Ids(lanes[2].plan),
+  EXPECT_EQ(Ids(lanes[1].plan),
             (std::vector<std::string>{"build/run", "sig/student", "adq/ref", "adq/mut"}));
-  EXPECT_EQ(lanes[2].owned, (std::vector<bool>{false, false, true, true}));
+  EXPECT_EQ(lanes[1].owned, (std::vector<bool>{false, false, true, true}));
+  EXPECT_TRUE(lanes[1].plan.extra_trees.empty());
+  // Lane 2: the CI job from the tag: no replay, and only its tree shipped.
+  EXPECT_EQ(Ids(lanes[2].plan), (std::vector<std::string>{"ci/job"}));
+  EXPECT_EQ(lanes[2].plan.extra_trees, (std::vector<std::string>{"part1"}));
   // Every step is owned by exactly one lane; each lane plan is valid.
   std::vector<std::string> owned;
   for (const auto& lane : lanes) {
@@ -110,6 +112,19 @@ TEST(SplitPlan, FreshUserUnitsMoveAndReplayTheBuildTheyCopy) {
   auto all = Ids(p);
   std::sort(all.begin(), all.end());
   EXPECT_EQ(owned, all);
+}
+
+TEST(SplitPlan, UnitsNeedingTheBuildSpreadWhenTheBalanceIsWorthAReplay) {
+  protocol::Plan p = Sample();
+  // Heavy adequacy units (weight 10 each): one lane for both would end at
+  // 22, a second lane at 14 even with its replay charged twice: they spread.
+  const auto lanes = SplitPlan(p, 4, [](const Step& s) {
+    return s.id.rfind("adq/", 0) == 0 ? 10.0 : 1.0;
+  });
+  ASSERT_EQ(lanes.size(), 4u);
+  EXPECT_EQ(Ids(lanes[1].plan), (std::vector<std::string>{"build/run", "sig/student", "adq/ref"}));
+  EXPECT_EQ(Ids(lanes[2].plan), (std::vector<std::string>{"build/run", "sig/student", "adq/mut"}));
+  EXPECT_EQ(Ids(lanes[3].plan), (std::vector<std::string>{"ci/job"}));
 }
 
 TEST(SplitPlan, NeverMoreLanesThanUnitsPlusOne) {
