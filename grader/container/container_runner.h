@@ -39,7 +39,7 @@ struct RunResult {
   bool started = false;
   std::optional<int> exit_code;      // of the container's main process
   bool timed_out = false;            // grader killed it at wall_s
-  bool oom_killed = false;
+  bool oom_killed = false;           // the engine says so; only asked when exit_code != 0
   std::string stdout_data;           // first output_cap bytes
   std::string stderr_data;           // first output_cap bytes
   std::uint64_t stdout_bytes = 0;

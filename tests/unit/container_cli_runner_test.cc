@@ -308,6 +308,44 @@ TEST(DockerCliRunnerVanishedImage, AnImageItDidNotDeriveIsAnEngineFailureWithout
 }
 
 // ---------------------------------------------------------------------------
+// How a run's end is read
+
+TEST(DockerCliRunnerRun, AContainerThatExitedZeroNeedsNoInspect) {
+  FakeEngineCli fake;
+  fake.Answer("info", kDockerInfo);
+  fake.Answer("run", "report\n");
+  auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+  RunSpec spec;
+  spec.image = "ipc-grader/run:x";
+  spec.command = {"/opt/ipc-grader/probe"};
+  spec.limits.wall_s = 60;
+  const RunResult r = runner->Run(spec);
+  EXPECT_FALSE(r.engine_failure) << r.engine_error;
+  EXPECT_TRUE(r.started);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.stdout_data, "report\n");
+  EXPECT_TRUE(fake.CallsOf({"inspect"}).empty()) << "one CLI run fewer per container";
+  EXPECT_EQ(fake.CallsOf({"rm", "-f"}).size(), 1u) << "removed all the same";
+}
+
+TEST(DockerCliRunnerRun, AnyOtherExitIsReadFromInspect) {
+  FakeEngineCli fake;
+  fake.Answer("info", kDockerInfo);
+  fake.Answer("run", "", "", 137);
+  fake.Answer("inspect", "exited true 137 2024-01-01T00:00:00Z\n");
+  auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+  RunSpec spec;
+  spec.image = "ipc-grader/run:x";
+  spec.command = {"/opt/ipc-grader/probe"};
+  spec.limits.wall_s = 60;
+  const RunResult r = runner->Run(spec);
+  EXPECT_FALSE(r.engine_failure) << r.engine_error;
+  EXPECT_EQ(r.exit_code, 137);
+  EXPECT_TRUE(r.oom_killed);
+  EXPECT_EQ(fake.CallsOf({"inspect"}).size(), 1u);
+}
+
+// ---------------------------------------------------------------------------
 // The pure pieces
 
 TEST(EngineInfo, InfoArgsAndWhatTheyAnswer) {
