@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -54,6 +55,21 @@ TEST_F(SpawnTest, PipeModeSeparatesStdoutAndStderr) {
   EXPECT_FALSE(r.process.term_signal);
   EXPECT_FALSE(r.process.timed_out);
   EXPECT_GT(r.process.pid, 0);
+}
+
+TEST_F(SpawnTest, ChildrenAreTheOomKillersFirstChoiceNeverTheProbe) {
+  auto r = Run(Spec({"sh", "-c", "cat /proc/self/oom_score_adj; cat /proc/$$/oom_score_adj"}));
+  ASSERT_EQ(r.process.exit_code, 0) << r.process.stderr_data;
+  std::istringstream lines(r.process.stdout_data);
+  std::string child, parent;
+  std::getline(lines, child);
+  std::getline(lines, parent);
+  EXPECT_EQ(child, "1000") << "inherited by what the step starts";
+  EXPECT_EQ(parent, "1000") << "the step's own process";
+  std::ifstream self("/proc/self/oom_score_adj");
+  int mine = 0;
+  self >> mine;
+  EXPECT_LT(mine, 1000) << "the probe's own score is left alone";
 }
 
 TEST_F(SpawnTest, FileModeReadsTheFileAfterExitAndLeavesNothingBehind) {
