@@ -55,7 +55,18 @@ struct ProbeE2eTest : ::testing::Test {
   // `run_options`: more `docker run` flags (e.g. a memory limit).
   protocol::Report RunProbe(const std::string& archives, bool writable_tools = false,
                             const std::vector<std::string>& run_options = {}) {
-    const std::string bin_dir = std::filesystem::path(IPC_PROBE_PATH).parent_path().string();
+    // Only the three tools, as in the grader's derived image: the probe
+    // seals every file of its tools folder into memory the container's
+    // limit counts, and the build's bin folder also holds the grader (tens
+    // of MB), which alone would fill a small memory limit.
+    const std::filesystem::path built = std::filesystem::path(IPC_PROBE_PATH).parent_path();
+    const std::string bin_dir = (std::filesystem::path(scratch.path()) / "tools").string();
+    std::filesystem::create_directories(bin_dir);
+    for (const char* tool : {"probe", "ref-cat", "ref-listener"}) {
+      if (!std::filesystem::exists(built / tool)) continue;
+      std::filesystem::copy_file(built / tool, std::filesystem::path(bin_dir) / tool,
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
     std::vector<std::string> argv = {
         "docker", "run",    "-i",  "--rm",    "--network",
         "none",   "--name", name_, "--label", "io.ipc-grader.test=probe-e2e"};
