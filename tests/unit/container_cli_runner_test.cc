@@ -310,16 +310,19 @@ TEST(DockerCliRunnerVanishedImage, AnImageItDidNotDeriveIsAnEngineFailureWithout
 // ---------------------------------------------------------------------------
 // How a run's end is read
 
-TEST(DockerCliRunnerRun, AContainerThatExitedZeroNeedsNoInspect) {
-  FakeEngineCli fake;
-  fake.Answer("info", kDockerInfo);
-  fake.Answer("run", "report\n");
-  auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+RunSpec ProbeRun() {
   RunSpec spec;
   spec.image = "ipc-grader/run:x";
   spec.command = {"/opt/ipc-grader/probe"};
   spec.limits.wall_s = 60;
-  const RunResult r = runner->Run(spec);
+  return spec;
+}
+
+TEST(DockerCliRunnerRun, AContainerThatExitedZeroNeedsNoInspect) {
+  FakeEngineCli fake;
+  fake.Answer("info", kDockerInfo);
+  fake.Answer("run", "report\n");
+  const RunResult r = fake.Runner({.prune = false, .tag_prefix = ""})->Run(ProbeRun());
   EXPECT_FALSE(r.engine_failure) << r.engine_error;
   EXPECT_TRUE(r.started);
   EXPECT_EQ(r.exit_code, 0);
@@ -333,12 +336,7 @@ TEST(DockerCliRunnerRun, AnyOtherExitIsReadFromInspect) {
   fake.Answer("info", kDockerInfo);
   fake.Answer("run", "", "", 137);
   fake.Answer("inspect", "exited true 137 2024-01-01T00:00:00Z\n");
-  auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
-  RunSpec spec;
-  spec.image = "ipc-grader/run:x";
-  spec.command = {"/opt/ipc-grader/probe"};
-  spec.limits.wall_s = 60;
-  const RunResult r = runner->Run(spec);
+  const RunResult r = fake.Runner({.prune = false, .tag_prefix = ""})->Run(ProbeRun());
   EXPECT_FALSE(r.engine_failure) << r.engine_error;
   EXPECT_EQ(r.exit_code, 137);
   EXPECT_TRUE(r.oom_killed);
