@@ -15,7 +15,9 @@
 // earlier groups (the build), so the copy is made from the same state as in
 // one container; those replays' results are dropped. Everything else stays
 // in lane 0, in its groups, as before. A unit copied from the pristine
-// submission or another tree needs no replay.
+// submission or another tree needs no replay. What a moved unit does not
+// see is what earlier steps left outside the workdir (say in /tmp): no
+// check relies on that, and a step that did would be a flaky test anyway.
 //
 // Scoring sees one report in the plan's order whatever the lanes: the same
 // steps, each observed once.
