@@ -25,7 +25,7 @@ std::string PlanBuilder::UseTree(const std::string& ref) {
   // Each tree crosses stdin once, however many checks use it.
   auto& trees = plan_->extra_trees;
   if (std::find(trees.begin(), trees.end(), ref) == trees.end()) trees.push_back(ref);
-  return "tree:" + ref;
+  return protocol::SandboxFromTree(ref);
 }
 
 std::vector<std::string> PlanBuilder::ResolveTools(std::vector<std::string> argv) {

@@ -211,7 +211,7 @@ class GitlabCi : public CheckType {
     // A private copy of the tree as committed: the CI job starts from a
     // fresh clone, not from the workdir after the grader's own build.
     s.sandbox = "ci-" + c.id;
-    s.sandbox_from = c.ref.empty() ? "pristine" : plan.UseTree(c.ref);
+    s.sandbox_from = c.ref.empty() ? protocol::kSandboxFromPristine : plan.UseTree(c.ref);
     if (s.sandbox_from.empty()) return;
     s.at_workdir = true;   // the scripts hard-code /root, where the text mounts the repo
     s.fresh_users = true;  // test_full_dd.sh runs `adduser garfield`

@@ -53,8 +53,9 @@ double ReplayWeight(const protocol::Plan& plan, int group, const StepWeight& wei
   return w;
 }
 
-// The lane's plan: the steps `take` selects, in plan order, and only the
-// extra trees they copy from (each tree is a tar on the container's stdin).
+// Lane `lane`'s plan: in plan order, the steps it owns and, not owned, the
+// shared-workdir steps of the groups before `replay_below`; and only the
+// extra trees its steps copy from (each tree is a tar on its stdin).
 Lane MakeLane(const protocol::Plan& plan, const std::vector<int>& owner, int lane,
               int replay_below) {
   Lane out;
@@ -69,7 +70,7 @@ Lane MakeLane(const protocol::Plan& plan, const std::vector<int>& owner, int lan
     if (!owned && !replay) continue;
     out.plan.steps.push_back(s);
     out.owned.push_back(owned);
-    if (s.sandbox_from.rfind("tree:", 0) == 0) trees.insert(s.sandbox_from.substr(5));
+    if (auto tree = protocol::TreeOfSandboxFrom(s.sandbox_from)) trees.insert(std::move(*tree));
   }
   for (const auto& t : plan.extra_trees) {
     if (trees.count(t)) out.plan.extra_trees.push_back(t);
@@ -105,18 +106,18 @@ std::vector<Lane> SplitPlan(const protocol::Plan& plan, int max_lanes, const Ste
   for (std::size_t u : order) {
     const double replay =
         units[u].from_workdir ? ReplayWeight(plan, units[u].first_group, weight) : 0;
+    // The replay a lane would newly need for this unit (0 if it has one).
+    const auto fresh = [&](int k) { return replay_below[k] == INT_MIN ? replay : 0.0; };
     int lane = 1;
-    double best_score = 0, best = 0;
+    double best_score = 0;
     for (int k = 1; k < lanes; ++k) {
-      const double fresh = replay_below[k] == INT_MIN ? replay : 0;
-      const double end = load[k] + units[u].weight + fresh;
-      if (k == 1 || end + fresh < best_score) {
+      const double score = load[k] + units[u].weight + 2 * fresh(k);
+      if (k == 1 || score < best_score) {
         lane = k;
-        best = end;
-        best_score = end + fresh;
+        best_score = score;
       }
     }
-    load[lane] = best;
+    load[lane] += units[u].weight + fresh(lane);
     for (std::size_t i : units[u].steps) owner[i] = lane;
     // The probe copies a sandbox from the workdir at the start of its first
     // group: the lane needs every shared-workdir step of the groups before.

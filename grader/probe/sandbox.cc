@@ -7,6 +7,7 @@
 #include "probe/fd.h"
 #include "probe/fs_ops.h"
 #include "probe/step_runner.h"
+#include "protocol/probe_protocol.h"
 
 namespace ipc::probe {
 namespace {
@@ -78,10 +79,10 @@ std::string SandboxMaker::Build(const std::string& name, const std::string& from
   if (from.empty()) return MakeSandbox(copy_of, paths_.root, name, paths_.private_dir, err);
   if (!MakeDirs(paths_.root, 0755, err)) return "";
   const std::string* tar = nullptr;
-  if (from == "pristine") {
+  if (from == protocol::kSandboxFromPristine) {
     tar = &trees_->main;
-  } else if (from.rfind("tree:", 0) == 0) {
-    auto it = trees_->extra.find(from.substr(5));
+  } else if (const auto tree = protocol::TreeOfSandboxFrom(from)) {
+    auto it = trees_->extra.find(*tree);
     if (it != trees_->extra.end()) tar = &it->second;
   }
   if (tar == nullptr) {

@@ -10,7 +10,6 @@
 namespace ipc::protocol {
 namespace {
 
-constexpr const char* kPristine = "pristine";
 constexpr const char* kTreePrefix = "tree:";
 
 [[noreturn]] void Fail(std::size_t step, const std::string& field, const std::string& what) {
@@ -62,20 +61,28 @@ void CheckOneStep(const Plan& plan, std::size_t i) {
   if (s.sandbox.empty()) {
     Fail(i, "sandbox_from", "'" + s.sandbox_from + "' without a sandbox (there is nothing to copy into)");
   }
-  if (s.sandbox_from == kPristine) return;
-  if (s.sandbox_from.rfind(kTreePrefix, 0) != 0) {
+  if (s.sandbox_from == kSandboxFromPristine) return;
+  const auto name = TreeOfSandboxFrom(s.sandbox_from);
+  if (!name) {
     Fail(i, "sandbox_from",
          "expected \"\", \"pristine\" or \"tree:NAME\", got '" + s.sandbox_from + "'");
   }
-  const std::string name = s.sandbox_from.substr(std::string(kTreePrefix).size());
   bool known = false;
-  for (const auto& t : plan.extra_trees) known = known || t == name;
+  for (const auto& t : plan.extra_trees) known = known || t == *name;
   if (!known) {
-    Fail(i, "sandbox_from", "tree '" + name + "' is not in extra_trees (the probe gets no tar for it)");
+    Fail(i, "sandbox_from", "tree '" + *name + "' is not in extra_trees (the probe gets no tar for it)");
   }
 }
 
 }  // namespace
+
+std::string SandboxFromTree(const std::string& name) { return kTreePrefix + name; }
+
+std::optional<std::string> TreeOfSandboxFrom(const std::string& sandbox_from) {
+  const std::string prefix = kTreePrefix;
+  if (sandbox_from.rfind(prefix, 0) != 0) return std::nullopt;
+  return sandbox_from.substr(prefix.size());
+}
 
 void ValidatePlan(const Plan& plan) {
   std::set<std::string> trees;

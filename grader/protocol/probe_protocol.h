@@ -166,6 +166,13 @@ struct StepResult {
   bool operator==(const StepResult&) const = default;
 };
 
+// Step::sandbox_from values, spelled here only: "pristine", and "tree:NAME"
+// for Plan::extra_trees entry NAME.
+inline constexpr const char* kSandboxFromPristine = "pristine";
+std::string SandboxFromTree(const std::string& name);
+// NAME of a "tree:NAME" value; nullopt for any other.
+std::optional<std::string> TreeOfSandboxFrom(const std::string& sandbox_from);
+
 struct Plan {
   int version = kProtocolVersion;
   std::string nonce;              // echoed in the report frame; stdin only
