@@ -1,7 +1,7 @@
 #include "cli/options.h"
 
-#include <cstdlib>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <optional>
 #include <random>
@@ -123,6 +124,17 @@ void PrepareImage(const std::string& image_override, const std::string& tools_di
 
 namespace {
 
+// The rubric check type of each step ("" for none), by the step id's
+// "<check id>/" prefix (PlanBuilder::Add).
+std::function<std::string(const std::string&)> StepTypes(const rubric::Rubric& rubric) {
+  std::map<std::string, std::string> type_of;
+  for (const auto& check : rubric.checks) type_of[check.id] = check.type;
+  return [type_of = std::move(type_of)](const std::string& step_id) {
+    const auto it = type_of.find(step_id.substr(0, step_id.find('/')));
+    return it == type_of.end() ? std::string() : it->second;
+  };
+}
+
 // Where the container's time went, by check type: "steps.signal" is the
 // wall time of every signal check's processes, retries included, summed;
 // "cpu.signal" is their CPU time (user+sys of each process tree).
@@ -130,35 +142,27 @@ namespace {
 // timing.container; the benchmark's per-stage breakdown reads them.
 void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
                   report::Result* result) {
-  std::map<std::string, std::string> type_of;
-  for (const auto& check : rubric.checks) type_of[check.id] = check.type;
+  const auto type_of = StepTypes(rubric);
   for (const auto& step : report.steps) {
-    const auto it = type_of.find(step.id.substr(0, step.id.find('/')));
-    if (it == type_of.end()) continue;
+    const std::string type = type_of(step.id);
+    if (type.empty()) continue;
     double wall = step.process.wall_s;
     double cpu = step.process.cpu_s;
     for (const auto& failed : step.failed_attempts) {
       wall += failed.wall_s;
       cpu += failed.cpu_s;
     }
-    result->timing["steps." + it->second] += wall;
-    result->timing["cpu." + it->second] += cpu;
+    result->timing["steps." + type] += wall;
+    result->timing["cpu." + type] += cpu;
   }
 }
-
-}  // namespace
-
-namespace {
 
 // How long a step is likely to take, relative to others, to balance the
 // lanes: a CI job runs the four test scripts that the adequacy steps run one
 // each; everything else counts one.
 StepWeight LaneWeight(const rubric::Rubric& rubric) {
-  std::map<std::string, std::string> type_of;
-  for (const auto& check : rubric.checks) type_of[check.id] = check.type;
-  return [type_of](const protocol::Step& step) {
-    const auto it = type_of.find(step.id.substr(0, step.id.find('/')));
-    return it != type_of.end() && it->second == "gitlab_ci" ? 4.0 : 1.0;
+  return [type_of = StepTypes(rubric)](const protocol::Step& step) {
+    return type_of(step.id) == "gitlab_ci" ? 4.0 : 1.0;
   };
 }
 
@@ -264,8 +268,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   result.timing["fetch"] = Since(t0);
 
   // 2. Plan what the probe runs.
-  protocol::Plan plan;
-  plan.nonce = Nonce();
+  protocol::Plan plan;  // each container gets its own nonce (RunLane)
   plan.workdir = rubric.workdir;
   // The refs fetched above for scoring are also what plans may run
   // (UseTree): fetched once, used twice.
@@ -304,7 +307,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
     }
     std::vector<protocol::Report> reports;
     for (std::size_t k = 0; k < runs.size(); ++k) {
-      const LaneRun& lr = runs[k];
+      LaneRun& lr = runs[k];
       const std::string which =
           runs.size() > 1 ? fmt::format("container {} of {}: ", k + 1, runs.size()) : "";
       if (lr.run.engine_failure) {
@@ -315,7 +318,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
         if (ev.container_error.empty()) ev.container_error = which + ContainerError(lr, rubric);
         continue;
       }
-      reports.push_back(*lr.report);
+      reports.push_back(std::move(*lr.report));
     }
     if (ev.container_error.empty()) {
       report = MergeReports(plan, lanes, std::move(reports));

@@ -1,13 +1,11 @@
 // Lanes: one submission's plan spread over several containers. The split
 // must keep what each step sees (its sandbox's source, the replayed build)
 // and the merge must give scoring the same report as one container would.
+// GradeOne with several lanes over a fake engine: pipeline_test.cc.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "fake_container_runner.h"
-#include "fake_fetcher.h"
-#include "pipeline/grade.h"
 #include "pipeline/lanes.h"
 #include "protocol/probe_protocol.h"
 
@@ -179,96 +177,6 @@ TEST(MergeReports, PlanOrderAndEachStepFromTheLaneThatOwnsIt) {
   EXPECT_EQ(merged.steps[0].process.stdout_data, "lane0");
   EXPECT_NE(merged.steps[4].process.stdout_data, "lane0") << "adq/ref moved";
   EXPECT_EQ(merged.probe_error, "container 3: boom");
-}
-
-// GradeOne over a fake engine playing the probe: a rubric with units that
-// move (the dd_insight check runs alone with fresh users).
-constexpr const char* kRubric = R"(
-assignment: t
-ref: [final]
-limits: {memory_mb: 300, pids: 64, cpus: 0.5, wall_s: 40}
-parts:
-  - {id: p, title: P, points: 2}
-checks:
-  - {id: build, part: p, title: build, type: command, points: 1, run: [make]}
-  - {id: build2, part: p, title: build again, type: command, points: 1, run: [make, all]}
-  - {id: insight, part: p, title: insight, type: dd_insight, points: 0, user: garfield}
-)";
-
-class LanesGradeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    rubric_ = rubric::ParseRubric(kRubric, "t.yaml");
-    fetch::Snapshot snap;
-    snap.revision.ref = "final";
-    snap.revision.commit = "0123456789abcdef0123456789abcdef01234567";
-    snap.tar = "TAR";
-    fetcher_.Add("/srv/alice", snap);
-    env_.rubric = &rubric_;
-    env_.fetcher = &fetcher_;
-    env_.runner = &runner_;
-    env_.run_image = "ipc-grader/run:test";
-    runner_.SetHandler(Probe);
-  }
-  // Answers like a probe: every step of the plan ran and exited 0.
-  static container::RunResult Probe(const container::RunSpec& spec) {
-    {
-      const auto nl = spec.stdin_data.find('\n');
-      const auto plan =
-          protocol::PlanFromJson(nlohmann::json::parse(spec.stdin_data.substr(0, nl)));
-      auto rep = Answer(plan, "");
-      rep.nonce = plan.nonce;
-      for (auto& s : rep.steps) {
-        s.process.started = true;
-        s.process.exit_code = 0;
-      }
-      const std::string frame = std::string(protocol::kReportBegin) + plan.nonce + "\n" +
-                                protocol::ToJson(rep).dump() + "\n" + protocol::kReportEnd +
-                                plan.nonce + "\n";
-      return container::FakeContainerRunner::Exited(0, frame);
-    }
-  }
-  report::Result Grade() { return GradeOne({"alice", "/srv/alice", {}}, env_); }
-
-  rubric::Rubric rubric_;
-  fetch::FakeFetcher fetcher_;
-  container::FakeContainerRunner runner_;
-  Environment env_;
-};
-
-TEST_F(LanesGradeTest, SameVerdictsInOneContainerOrSeveral) {
-  env_.lanes = 1;
-  const auto one = Grade();
-  ASSERT_EQ(one.status, "graded") << one.error;
-  ASSERT_EQ(runner_.Runs().size(), 1u);
-  env_.lanes = 3;
-  const auto several = Grade();
-  ASSERT_EQ(several.status, "graded") << several.error;
-  const auto runs = runner_.Runs();
-  ASSERT_EQ(runs.size(), 3u) << "one run, then two side by side";
-  // Each container had its own nonce and the rubric's limits.
-  EXPECT_NE(runs[1].stdin_data.substr(0, 200), runs[2].stdin_data.substr(0, 200));
-  EXPECT_EQ(runs[2].limits.pids, 64);
-  ASSERT_EQ(one.checks.size(), several.checks.size());
-  for (std::size_t i = 0; i < one.checks.size(); ++i) {
-    EXPECT_EQ(one.checks[i].id, several.checks[i].id);
-    EXPECT_EQ(one.checks[i].status, several.checks[i].status) << one.checks[i].id;
-    EXPECT_EQ(one.checks[i].score, several.checks[i].score) << one.checks[i].id;
-  }
-}
-
-TEST_F(LanesGradeTest, ALaneWithoutAReportIsAnErrorNamingThatContainer) {
-  env_.lanes = 2;
-  // The container that runs the moved unit (the insight check) times out.
-  runner_.SetHandler([](const container::RunSpec& spec) {
-    if (spec.stdin_data.find("\"insight/") != std::string::npos) {
-      return container::FakeContainerRunner::TimedOut();
-    }
-    return Probe(spec);
-  });
-  const auto r = Grade();
-  EXPECT_EQ(r.status, "error");
-  EXPECT_NE(r.error.find("container 2 of 2: the whole run exceeded"), std::string::npos) << r.error;
 }
 
 }  // namespace

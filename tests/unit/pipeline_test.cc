@@ -180,6 +180,68 @@ TEST_F(PipelineTest, EngineFailureAndTimeoutAreErrorsWithTheCause) {
   EXPECT_NE(r.error.find("40 s wall-time limit"), std::string::npos) << r.error;
 }
 
+// Lanes (pipeline/lanes.h): the dd_insight check runs alone with fresh
+// users, so with more than one lane it moves to a second container.
+constexpr const char* kLanesRubric = R"(
+assignment: t
+ref: [final]
+limits: {memory_mb: 300, pids: 64, cpus: 0.5, wall_s: 40}
+parts:
+  - {id: p, title: P, points: 2}
+checks:
+  - {id: build, part: p, title: build, type: command, points: 1, run: [make]}
+  - {id: build2, part: p, title: build again, type: command, points: 1, run: [make, all]}
+  - {id: insight, part: p, title: insight, type: dd_insight, points: 0, user: garfield}
+)";
+
+class PipelineLanesTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    PipelineTest::SetUp();
+    rubric_ = rubric::ParseRubric(kLanesRubric, "t.yaml");  // env_.rubric points here
+    runner_.SetHandler(Probe);
+  }
+  static container::RunResult Probe(const container::RunSpec& spec) {
+    const auto plan = PlanOf(spec);
+    return FakeContainerRunner::Exited(0, Frame(Answer(plan), plan.nonce));
+  }
+};
+
+TEST_F(PipelineLanesTest, SameVerdictsInOneContainerOrSeveral) {
+  env_.lanes = 1;
+  const auto one = Grade();
+  ASSERT_EQ(one.status, "graded") << one.error;
+  ASSERT_EQ(runner_.Runs().size(), 1u);
+  env_.lanes = 3;
+  const auto several = Grade();
+  ASSERT_EQ(several.status, "graded") << several.error;
+  const auto runs = runner_.Runs();
+  ASSERT_EQ(runs.size(), 3u) << "one run, then two side by side (one unit moves)";
+  // Each container had its own nonce and the rubric's limits.
+  EXPECT_NE(PlanOf(runs[1]).nonce, PlanOf(runs[2]).nonce);
+  EXPECT_EQ(runs[2].limits.pids, 64);
+  ASSERT_EQ(one.checks.size(), several.checks.size());
+  for (std::size_t i = 0; i < one.checks.size(); ++i) {
+    EXPECT_EQ(one.checks[i].id, several.checks[i].id);
+    EXPECT_EQ(one.checks[i].status, several.checks[i].status) << one.checks[i].id;
+    EXPECT_EQ(one.checks[i].score, several.checks[i].score) << one.checks[i].id;
+  }
+}
+
+TEST_F(PipelineLanesTest, ALaneWithoutAReportIsAnErrorNamingThatContainer) {
+  env_.lanes = 2;
+  // The container that runs the moved unit (the insight check) times out.
+  runner_.SetHandler([](const container::RunSpec& spec) {
+    if (spec.stdin_data.find("\"insight/") != std::string::npos) {
+      return FakeContainerRunner::TimedOut();
+    }
+    return Probe(spec);
+  });
+  const auto r = Grade();
+  EXPECT_EQ(r.status, "error");
+  EXPECT_NE(r.error.find("container 2 of 2: the whole run exceeded"), std::string::npos) << r.error;
+}
+
 TEST(PlanBuilder, UseTreeShipsAFetchedRefOnceAndNamesIt) {
   protocol::Plan plan;
   fetch::Snapshot graded;
