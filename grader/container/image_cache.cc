@@ -49,6 +49,11 @@ std::string RelativeEntry(const std::string& path) {
 
 void Fail(std::string message) { throw Fatal(std::move(message)); }
 
+// `image inspect` of one reference: its id on stdout when it exists.
+ProcessResult InspectImage(const EngineCli& cli, const std::string& reference) {
+  return cli.Run({"image", "inspect", "--format", "{{.Id}}", reference}, kInspectDeadline);
+}
+
 bool IsHex(std::string_view s) {
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -231,24 +236,20 @@ std::string DockerCliRunner::EnsureImage(const std::string& image) {
   // Resolved before (DeriveImage re-ensures the id PrepareImage got), or
   // in the start-up listing: no CLI run.
   if (std::string id = KnownId(image); !id.empty()) return id;
-  const auto inspect = [&] {
-    return cli_.Run({"image", "inspect", "--format", "{{.Id}}", image}, kInspectDeadline);
+  const auto found = [&](const ProcessResult& r) {
+    std::string id = Trim(r.stdout_data);
+    Remember(image, id);
+    return id;
   };
-  ProcessResult r = inspect();
-  if (r.Succeeded()) {
-    Remember(image, Trim(r.stdout_data));
-    return Trim(r.stdout_data);
-  }
+  ProcessResult r = InspectImage(cli_, image);
+  if (r.Succeeded()) return found(r);
   if (ClassifyEngineProblem(r) != EngineProblem::kOther) {
     Fail(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
   }
   const ProcessResult pull = cli_.Run({"pull", image}, kPullDeadline);
   if (pull.Succeeded()) {
-    r = inspect();
-    if (r.Succeeded()) {
-      Remember(image, Trim(r.stdout_data));
-      return Trim(r.stdout_data);
-    }
+    r = InspectImage(cli_, image);
+    if (r.Succeeded()) return found(r);
   }
   Fail("image '" + image + "' is not available: it is not present locally and '" +
        cli_.engine() + " pull " + image + "' failed (" + CliErrorText(pull) +
@@ -272,8 +273,7 @@ std::string DockerCliRunner::DeriveImage(
     std::lock_guard images(images_mu_);
     if (derived_.count(tag) == 0) derived_.emplace(tag, Recipe{base, base_id, files_by_path});
   }
-  if (KnownId(tag).empty() &&
-      !cli_.Run({"image", "inspect", "--format", "{{.Id}}", tag}, kInspectDeadline).Succeeded()) {
+  if (KnownId(tag).empty() && !InspectImage(cli_, tag).Succeeded()) {
     BuildDerived(tag, base, base_id, files_by_path);
   }
   StartPrune();
@@ -329,9 +329,7 @@ bool DockerCliRunner::Rederive(const std::string& image) {
   }
   // Several runs of a batch fail at once: the first rebuilds, the others
   // find it here.
-  if (cli_.Run({"image", "inspect", "--format", "{{.Id}}", image}, kInspectDeadline).Succeeded()) {
-    return true;
-  }
+  if (InspectImage(cli_, image).Succeeded()) return true;
   try {
     BuildDerived(image, recipe.base, recipe.base_id, recipe.files);
   } catch (const std::exception&) {
