@@ -19,7 +19,8 @@ namespace ipc::container {
 inline constexpr const char* kCapabilities[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER",
                                                 "SETUID", "SETGID",       "KILL"};
 inline constexpr int kNofileLimit = 1024;
-// oom_score_adj of every process in the container (-1000..1000).
+// oom_score_adj of the container's processes (-1000..1000); the probe
+// raises its steps' own to 1000 (probe/spawn.cc), so they go before it.
 inline constexpr int kOomScoreAdj = 500;
 inline constexpr const char* kNamePrefix = "ipc-grader-";
 // A network-namespace holder only sleeps.

@@ -51,13 +51,11 @@ bool AttributeOomKill(const protocol::ProcessResult& p, bool probe_sent_sigkill,
 
 OomLedger::OomLedger(Reader read) : read_(std::move(read)) {}
 
-OomLedger::OomLedger() : OomLedger([] { return ReadOomKills(kCgroupRoot); }) {}
-
 void OomLedger::Advance() {
   const std::optional<std::uint64_t> now = read_();
-  const int others = static_cast<int>(running_.size()) - 1;
-  for (auto& [ticket, pinned] : running_) {
-    if (RoseWhileAlone(last_, now, others)) pinned = true;
+  // Only with exactly one step running can a rise be pinned, on that one.
+  if (RoseWhileAlone(last_, now, static_cast<int>(running_.size()) - 1)) {
+    running_.begin()->second = true;
   }
   last_ = now;
 }

@@ -57,9 +57,7 @@ bool AttributeOomKill(const protocol::ProcessResult& p, bool probe_sent_sigkill,
 class OomLedger {
  public:
   using Reader = std::function<std::optional<std::uint64_t>()>;
-  explicit OomLedger(Reader read);
-  // Reads the counter under kCgroupRoot.
-  OomLedger();
+  explicit OomLedger(Reader read);  // e.g. ReadOomKills of the cgroup root
 
   using Ticket = std::uint64_t;
   // Just before a step's process is started.

@@ -179,8 +179,7 @@ Report RunPlan(const Plan& plan, const Trees& trees, const ProbeOptions& opt) {
   // later groups keep using it (a check's set-up and its cases run in turn
   // in it). Only a retry makes it again.
   std::map<std::string, std::string> sandbox_dirs;
-  const std::string cgroup_root = opt.cgroup_root;
-  OomLedger oom([&cgroup_root] { return ReadOomKills(cgroup_root); });
+  OomLedger oom([&opt] { return ReadOomKills(opt.cgroup_root); });
   const Shared shared{plan, opt, tools, users, maker, sandbox_dirs, oom};
   std::vector<std::string> step_errors(plan.steps.size());
   for (const auto& [group, indexes] : groups) {
