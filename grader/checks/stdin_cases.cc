@@ -8,6 +8,8 @@
 //   setup:     "mkdir -p litterbox/adir"   bash, as root, in that copy first
 //   user:      garfield             run both programs as this user (optional)
 //   login_shell: false              `su - user -c` like test_full_dd.sh
+//   in_process: true                when program is `python SCRIPT`, run all
+//                                   cases in one interpreter (py_cases.h)
 //   cases:
 //     - {name: treasure, stdin: "treasure.txt", expect: content}
 //     - {name: bad-utf8, stdin_hex: "ff0a"}
@@ -17,12 +19,14 @@
 #include <fmt/format.h>
 
 #include "checks/classify.h"
+#include "checks/py_cases.h"
 #include "checks/types.h"
 
 namespace ipc::checks {
 namespace {
 
 constexpr double kDefaultTimeout = 5;
+constexpr std::size_t kOutputCap = 4096;  // bytes kept per stream of each run
 
 struct Case {
   std::string name;
@@ -42,6 +46,7 @@ struct Params {
   std::vector<std::string> setup_needs;
   std::string user;
   bool login_shell = false;
+  bool in_process = true;
   std::vector<Case> cases;
 };
 
@@ -91,6 +96,7 @@ Params Parse(const rubric::Check& check) {
   p.user = r.OptString("user").value_or("");
   p.login_shell = r.OptBool("login_shell").value_or(false);
   if (p.login_shell && p.user.empty()) r.FailKey("login_shell", "'login_shell' needs 'user'");
+  p.in_process = r.OptBool("in_process").value_or(true);
   YAML::Node cases = r.Child("cases");
   if (!cases || !cases.IsSequence() || cases.size() == 0) {
     r.FailKey("cases", "'cases' must be a non-empty list of {name, stdin | stdin_hex}");
@@ -120,6 +126,11 @@ Params Parse(const rubric::Check& check) {
   return p;
 }
 
+// The in-process runner's argv when the cases can share one interpreter.
+std::optional<std::vector<std::string>> InProcessArgv(const Params& p) {
+  return p.in_process ? PyCasesArgv(p.program) : std::nullopt;
+}
+
 class StdinCases : public CheckType {
  public:
   std::string Name() const override { return "stdin_cases"; }
@@ -135,17 +146,33 @@ class StdinCases : public CheckType {
       s.process.timeout_s = 30;
       plan.Add(c, "setup", s);
     }
+    const double timeout = c.timeout_s.value_or(kDefaultTimeout);
+    auto step = [&](std::vector<std::string> argv) {
+      protocol::Step s;
+      s.group = 2;
+      s.sandbox = p.sandbox;
+      s.process.argv = std::move(argv);
+      s.process.user = p.user;
+      s.process.login_shell = p.login_shell;
+      s.process.timeout_s = timeout;
+      s.process.output_cap = kOutputCap;
+      return s;
+    };
+    const auto in_process = InProcessArgv(p);
+    if (in_process) {
+      std::vector<PyCase> cases;
+      for (const auto& cs : p.cases) cases.push_back({cs.name, cs.stdin_data, timeout, kOutputCap});
+      protocol::Step s = step(*in_process);
+      s.process.stdin_data = PyCasesRequest(cases);
+      s.process.timeout_s = PyCasesTimeout(cases);
+      s.process.output_cap = PyCasesOutputCap(cases);
+      plan.Add(c, "student", s);
+    }
     for (const auto& cs : p.cases) {
       for (bool ref : {false, true}) {
-        protocol::Step s;
-        s.group = 2;
-        s.sandbox = p.sandbox;
-        s.process.argv = ref ? PlanBuilder::ResolveTools(p.reference) : p.program;
+        if (!ref && in_process) continue;
+        protocol::Step s = step(ref ? PlanBuilder::ResolveTools(p.reference) : p.program);
         s.process.stdin_data = cs.stdin_data;
-        s.process.user = p.user;
-        s.process.login_shell = p.login_shell;
-        s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
-        s.process.output_cap = 4096;
         plan.Add(c, (ref ? "reference/" : "student/") + cs.name, s);
       }
     }
@@ -171,17 +198,31 @@ class StdinCases : public CheckType {
                               Abbrev(setup->process.stderr_data, 300));
       }
     }
+    // The student's runs: one step per case, or one in-process runner.
+    std::vector<std::optional<protocol::ProcessResult>> runs(p.cases.size());
+    if (InProcessArgv(p)) {
+      const auto* runner = ev.Step(c, "student");
+      if (auto missing = MissingStep(ev, runner)) return *missing;
+      std::string why;
+      runs = PyCasesResults(runner->process, p.cases.size(), &why);
+      if (!why.empty()) return Outcome::Error(why);
+    } else {
+      for (std::size_t i = 0; i < p.cases.size(); ++i) {
+        const auto* st = ev.Step(c, "student/" + p.cases[i].name);
+        if (auto missing = MissingStep(ev, st)) return *missing;
+        runs[i] = st->process;
+      }
+    }
     int passed = 0;
     std::vector<std::string> problems;
     std::string students, references;
     const std::optional<std::uint64_t> memory_mb =
         ev.rubric ? std::optional(ev.rubric->limits.memory_mb) : std::nullopt;
-    for (const auto& cs : p.cases) {
-      const auto* st = ev.Step(c, "student/" + cs.name);
+    for (std::size_t i = 0; i < p.cases.size(); ++i) {
+      const Case& cs = p.cases[i];
       const auto* rf = ev.Step(c, "reference/" + cs.name);
-      if (auto missing = MissingStep(ev, st)) return *missing;
       if (auto missing = MissingStep(ev, rf)) return *missing;
-      const Classified s = Classify(st->process, p.refusal);
+      const Classified s = Classify(*runs[i], p.refusal);
       const Classified r = Classify(rf->process, p.refusal);
       const bool same = SameOutcome(s, r);
       const bool as_required = !cs.expect || s.cls == *cs.expect;

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "checks/check_type.h"
+#include "checks/py_cases.h"
 #include "fetch/fetcher.h"
 #include "protocol/probe_protocol.h"
 #include "report/result.h"
@@ -33,13 +35,28 @@ struct ScoringFixture {
     snapshot.entries.push_back({path, type, data.size()});
     snapshot.files[path] = data;
   }
-  // A result for planned step `id` (must exist in the plan).
+  // A result for planned step `id` (must exist in the plan). A stdin_cases
+  // check whose cases run in one interpreter (checks/py_cases.h) plans one
+  // step "CHECK/student"; its cases are still set here as "CHECK/student/CASE"
+  // and Score() writes them into that step's output as the runner would.
   protocol::StepResult& Step(const std::string& id) {
     for (auto& s : report.steps) {
       if (s.id == id) return s;
     }
-    bool planned = false;
-    for (const auto& s : plan.steps) planned |= s.id == id;
+    if (const auto slash = id.rfind('/'); slash != std::string::npos) {
+      const auto* runner = FindPlanned(id.substr(0, slash));
+      if (runner != nullptr && checks::IsPyCasesRunner(runner->process)) {
+        for (const auto& c : checks::PyCasesFromRequest(runner->process.stdin_data)) {
+          if (c.name != id.substr(slash + 1)) continue;
+          protocol::StepResult& r = in_process_cases[id];
+          r.id = id;
+          r.process.started = true;
+          if (!r.process.exit_code && !r.process.term_signal) r.process.exit_code = 0;
+          return r;
+        }
+      }
+    }
+    const bool planned = FindPlanned(id) != nullptr;
     EXPECT_TRUE(planned) << "no planned step " << id;
     protocol::StepResult r;
     r.id = id;
@@ -69,6 +86,7 @@ struct ScoringFixture {
     return s;
   }
   report::Result Score(bool with_report = true) {
+    WriteInProcessRunners();
     checks::Evidence ev;
     ev.rubric = &rubric;
     ev.snapshot = &snapshot;
@@ -77,6 +95,39 @@ struct ScoringFixture {
     report::Result r;
     score::Score(rubric, ev, &r);
     return r;
+  }
+  // Results of cases run in one interpreter, by "CHECK/student/CASE".
+  std::map<std::string, protocol::StepResult> in_process_cases;
+
+  const protocol::Step* FindPlanned(const std::string& id) const {
+    for (const auto& s : plan.steps) {
+      if (s.id == id) return &s;
+    }
+    return nullptr;
+  }
+  // Each runner step's output: a record per case set through Step().
+  void WriteInProcessRunners() {
+    for (const auto& step : plan.steps) {
+      if (!checks::IsPyCasesRunner(step.process)) continue;
+      std::string out;
+      const auto cases = checks::PyCasesFromRequest(step.process.stdin_data);
+      for (std::size_t i = 0; i < cases.size(); ++i) {
+        auto it = in_process_cases.find(step.id + "/" + cases[i].name);
+        if (it != in_process_cases.end()) out += checks::PyCasesRecord(i, it->second.process);
+      }
+      if (out.empty()) continue;
+      protocol::StepResult* runner = nullptr;
+      for (auto& s : report.steps) {
+        if (s.id == step.id) runner = &s;
+      }
+      if (runner == nullptr) {
+        runner = &report.steps.emplace_back();
+        runner->id = step.id;
+        runner->process.started = true;
+        runner->process.exit_code = 0;
+      }
+      runner->process.stdout_data = out;
+    }
   }
   static const report::CheckResult& Check(const report::Result& r, const std::string& id) {
     for (const auto& c : r.checks) {
