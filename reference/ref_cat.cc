@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "reference/case_runner.h"
 #include "reference/py_text.h"
 
 namespace {
@@ -176,7 +177,7 @@ int Main(int argc, char** argv) {
       std::fprintf(stderr,
                    "ref-cat: unknown argument '%s'\n"
                    "usage: ref-cat [--stdin-errors=surrogateescape|strict]\n"
-                   "               [--mutant=always-meow|refuse-traversal|always-leak]\n",
+                   "               [--mutant=always-meow|refuse-traversal|always-leak] [--cases]\n",
                    argv[i]);
       return kUsage;
     }
@@ -215,4 +216,19 @@ int Main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return Main(argc, argv); }
+// `--cases` (anywhere in argv): every case of a stdin_cases check in one
+// step, each run by Main with the other arguments (reference/case_runner.h).
+int main(int argc, char** argv) {
+  std::vector<char*> rest;
+  bool cases = false;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && std::string_view(argv[i]) == "--cases") {
+      cases = true;
+    } else {
+      rest.push_back(argv[i]);
+    }
+  }
+  if (!cases) return Main(argc, argv);
+  return ipc::reference::RunCases(
+      [&rest] { return Main(static_cast<int>(rest.size()), rest.data()); });
+}

@@ -6,20 +6,19 @@
 # inside the container, in the step's directory and as the step's user, so the
 # interpreter, cwd, environment and user are those `python SCRIPT` would get.
 #
-# stdin: one JSON line {"cases": [{"stdin": base64, "timeout": s, "cap": bytes},
-#   ...]}. stdout: one line per case, in order: "IPC-CASE " + JSON {"i", "how",
-#   "exit", "signal", "timed_out", "oom", "out", "err" (base64, first cap
-#   bytes), "out_bytes", "err_bytes", "wall", "cpu"}.
-#   The case's own stdout and stderr are pipes the supervisor drains, as the
-#   probe does, so a case that prints without end is capped, not buffered.
+# stdin and stdout: the request and the records of protocol/case_batch.h (how:
+#   "in-process" or "fresh"). The case's own stdout and stderr are pipes the
+#   supervisor drains, as the probe does, so a case that prints without end
+#   is capped, not buffered.
 #
 # Each case runs like `python SCRIPT < stdin` would: a fresh __main__ module
 # (runpy), sys.argv = [SCRIPT], sys.path[0] = the script's folder, fds 0/1/2
 # and sys.std* rebuilt the way CPython builds them at start-up, SystemExit and
 # uncaught exceptions turned into the exit status CPython would give (the
 # traceback printed from the script's first frame). Afterwards the process is
-# put back: cwd, environment, sys.path, modules the case imported, signal
-# handlers, recursion limit; and, as the probe ends a step's background jobs
+# put back: cwd, environment, sys.path, modules the case imported (modules the
+# runner itself loaded, such as json, stay loaded: a script that looks for
+# them in sys.modules sees them), signal handlers, recursion limit; and, as the probe ends a step's background jobs
 # with the step, what the case left running in the worker's process group is
 # killed.
 #
@@ -33,17 +32,13 @@
 # new one). The worker is a fork of this process made before any student code
 # runs, so a case cannot corrupt the supervisor that reports (a case can forge
 # its own records, which only misreports the script's own behaviour).
-import sys
-
-STARTUP_MODULES = set(sys.modules)  # what `python SCRIPT` has loaded when SCRIPT starts
-
 import base64
 import fcntl
 import json
 import os
 import select
 import signal
-import subprocess
+import sys
 import time
 
 TAG = "IPC-CASE "
@@ -141,6 +136,8 @@ def not_started(error):
 def fresh(script, case, env, cwd):
     """The case as its own `python SCRIPT` process, as the probe would run it."""
     t0, c0, k0 = time.monotonic(), cpu_now(), oom_kills()
+    import subprocess  # only here: a case run on its own is rare
+
     fin = stdin_fd(base64.b64decode(case["stdin"]))
     try:
         p = subprocess.Popen([sys.executable, script], stdin=fin, stdout=subprocess.PIPE,
@@ -185,6 +182,7 @@ def worker(script, cases, first, tx, ack):
     next case, so no case's output can be taken for another's. Never returns."""
     import atexit
     import io
+    import pkgutil  # what runpy.run_path imports on first use
     import runpy
     import traceback
 
@@ -194,6 +192,7 @@ def worker(script, cases, first, tx, ack):
     base_path = [script_dir] + sys.path[1:]
     base_cwd = os.getcwd()
     base_env = dict(os.environ)
+    base_modules = set(sys.modules)
     base_limit = sys.getrecursionlimit()
     base_handlers = {s: signal.getsignal(s) for s in signal.valid_signals()
                      if s not in (signal.SIGKILL, signal.SIGSTOP)}
@@ -227,8 +226,6 @@ def worker(script, cases, first, tx, ack):
         sys.stderr = sys.__stderr__ = stream(2, True, *encodings[2], True)
         sys.argv = [script]
         sys.path[:] = base_path
-        for name in set(sys.modules) - STARTUP_MODULES:  # ours and the last case's
-            del sys.modules[name]
         atexit._clear()
         t0, c0 = time.monotonic(), cpu_now()
         unsafe = False
@@ -271,6 +268,8 @@ def worker(script, cases, first, tx, ack):
         if unsafe or not os.read(ack, 1):
             break  # its state cannot be trusted: the supervisor starts another worker
         os.chdir(base_cwd)
+        for name in set(sys.modules) - base_modules:  # the case imports its own afresh
+            del sys.modules[name]
         if dict(os.environ) != base_env:
             os.environ.clear()
             os.environ.update(base_env)

@@ -8,8 +8,10 @@
 //   setup:     "mkdir -p litterbox/adir"   bash, as root, in that copy first
 //   user:      garfield             run both programs as this user (optional)
 //   login_shell: false              `su - user -c` like test_full_dd.sh
-//   in_process: true                when program is `python SCRIPT`, run all
-//                                   cases in one interpreter (py_cases.h)
+//   in_process: true                each side runs all its cases in one step
+//                                   when it can (protocol/case_batch.h): the
+//                                   student's `python SCRIPT` in one
+//                                   interpreter (py_cases.h), `ref-cat --cases`
 //   cases:
 //     - {name: treasure, stdin: "treasure.txt", expect: content}
 //     - {name: bad-utf8, stdin_hex: "ff0a"}
@@ -20,6 +22,7 @@
 
 #include "checks/classify.h"
 #include "checks/py_cases.h"
+#include "protocol/case_batch.h"
 #include "checks/types.h"
 
 namespace ipc::checks {
@@ -126,10 +129,17 @@ Params Parse(const rubric::Check& check) {
   return p;
 }
 
-// The in-process runner's argv when the cases can share one interpreter.
-std::optional<std::vector<std::string>> InProcessArgv(const Params& p) {
-  return p.in_process ? PyCasesArgv(p.program) : std::nullopt;
+// The argv that runs all of one side's cases in one step, if that side can.
+std::optional<std::vector<std::string>> BatchArgv(const Params& p, bool reference) {
+  if (!p.in_process) return std::nullopt;
+  if (!reference) return PyCasesArgv(p.program);
+  if (p.reference.empty() || p.reference[0] != "ref-cat") return std::nullopt;
+  auto argv = PlanBuilder::ResolveTools(p.reference);
+  argv.push_back("--cases");
+  return argv;
 }
+
+const char* SideName(bool reference) { return reference ? "reference" : "student"; }
 
 class StdinCases : public CheckType {
  public:
@@ -158,22 +168,21 @@ class StdinCases : public CheckType {
       s.process.output_cap = kOutputCap;
       return s;
     };
-    const auto in_process = InProcessArgv(p);
-    if (in_process) {
-      std::vector<PyCase> cases;
-      for (const auto& cs : p.cases) cases.push_back({cs.name, cs.stdin_data, timeout, kOutputCap});
-      protocol::Step s = step(*in_process);
-      s.process.stdin_data = PyCasesRequest(cases);
-      s.process.timeout_s = PyCasesTimeout(cases);
-      s.process.output_cap = PyCasesOutputCap(cases);
-      plan.Add(c, "student", s);
-    }
-    for (const auto& cs : p.cases) {
-      for (bool ref : {false, true}) {
-        if (!ref && in_process) continue;
+    std::vector<protocol::BatchCase> batch;
+    for (const auto& cs : p.cases) batch.push_back({cs.name, cs.stdin_data, timeout, kOutputCap});
+    for (bool ref : {false, true}) {
+      if (const auto argv = BatchArgv(p, ref)) {
+        protocol::Step s = step(*argv);
+        s.process.stdin_data = protocol::BatchRequest(batch);
+        s.process.timeout_s = protocol::BatchTimeout(batch);
+        s.process.output_cap = protocol::BatchOutputCap(batch);
+        plan.Add(c, SideName(ref), s);
+        continue;
+      }
+      for (const auto& cs : p.cases) {
         protocol::Step s = step(ref ? PlanBuilder::ResolveTools(p.reference) : p.program);
         s.process.stdin_data = cs.stdin_data;
-        plan.Add(c, (ref ? "reference/" : "student/") + cs.name, s);
+        plan.Add(c, std::string(SideName(ref)) + "/" + cs.name, s);
       }
     }
   }
@@ -198,19 +207,28 @@ class StdinCases : public CheckType {
                               Abbrev(setup->process.stderr_data, 300));
       }
     }
-    // The student's runs: one step per case, or one in-process runner.
-    std::vector<std::optional<protocol::ProcessResult>> runs(p.cases.size());
-    if (InProcessArgv(p)) {
-      const auto* runner = ev.Step(c, "student");
-      if (auto missing = MissingStep(ev, runner)) return *missing;
-      std::string why;
-      runs = PyCasesResults(runner->process, p.cases.size(), &why);
-      if (!why.empty()) return Outcome::Error(why);
-    } else {
-      for (std::size_t i = 0; i < p.cases.size(); ++i) {
-        const auto* st = ev.Step(c, "student/" + p.cases[i].name);
+    // Each side's runs: one step per case, or one step for all.
+    std::vector<protocol::ProcessResult> runs[2];
+    for (bool ref : {false, true}) {
+      auto& side = runs[ref];
+      if (BatchArgv(p, ref)) {
+        const auto* runner = ev.Step(c, SideName(ref));
+        if (auto missing = MissingStep(ev, runner)) return *missing;
+        if (!runner->process.started) {  // as every case's own process would not have
+          side.assign(p.cases.size(), runner->process);
+          continue;
+        }
+        std::string why;
+        for (auto& r : protocol::BatchResults(runner->process, p.cases.size(), &why)) {
+          if (!r) return Outcome::Error(std::string(SideName(ref)) + " side: " + why);
+          side.push_back(std::move(*r));
+        }
+        continue;
+      }
+      for (const auto& cs : p.cases) {
+        const auto* st = ev.Step(c, std::string(SideName(ref)) + "/" + cs.name);
         if (auto missing = MissingStep(ev, st)) return *missing;
-        runs[i] = st->process;
+        side.push_back(st->process);
       }
     }
     int passed = 0;
@@ -220,10 +238,8 @@ class StdinCases : public CheckType {
         ev.rubric ? std::optional(ev.rubric->limits.memory_mb) : std::nullopt;
     for (std::size_t i = 0; i < p.cases.size(); ++i) {
       const Case& cs = p.cases[i];
-      const auto* rf = ev.Step(c, "reference/" + cs.name);
-      if (auto missing = MissingStep(ev, rf)) return *missing;
-      const Classified s = Classify(*runs[i], p.refusal);
-      const Classified r = Classify(rf->process, p.refusal);
+      const Classified s = Classify(runs[0][i], p.refusal);
+      const Classified r = Classify(runs[1][i], p.refusal);
       const bool same = SameOutcome(s, r);
       const bool as_required = !cs.expect || s.cls == *cs.expect;
       students += fmt::format("{}{}: {}", students.empty() ? "" : "; ", cs.name, s.Describe(p.refusal, memory_mb));

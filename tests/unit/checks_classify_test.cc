@@ -107,5 +107,29 @@ TEST_F(CatFeedback, AnyOtherSigkillIsNotCalledOutOfMemory) {
   EXPECT_EQ(c.message.find("out of memory"), std::string::npos) << c.message;
 }
 
+// The student's cases run in one step (protocol/case_batch.h). That step not
+// starting is what every case's own process not starting was: a failure of
+// each case (a fork bomb beside it can cause it). A step that started but
+// reported no case is the grader's problem: an error, naming what it showed.
+TEST_F(CatFeedback, ACaseRunnerThatCouldNotStartFailsEachCase) {
+  auto& runner = Step("cat/student");
+  runner.process.started = false;
+  runner.process.exit_code.reset();
+  runner.process.error = "clone: Resource temporarily unavailable";
+  const auto& c = Check(Score(), "cat");
+  EXPECT_EQ(c.status, report::CheckStatus::kFail) << c.message;
+  EXPECT_NE(c.message.find("did not start"), std::string::npos) << c.message;
+}
+
+TEST_F(CatFeedback, ACaseRunnerWithoutRecordsIsAnErrorSayingWhatItShowed) {
+  auto& runner = Step("cat/student");
+  runner.process.exit_code = 1;
+  runner.process.stderr_data = "Traceback: AttributeError: module 'os' has no attribute 'memfd_create'";
+  const auto& c = Check(Score(), "cat");
+  EXPECT_EQ(c.status, report::CheckStatus::kError) << c.message;
+  EXPECT_NE(c.message.find("reported 0 of 1 cases (exited 1"), std::string::npos) << c.message;
+  EXPECT_NE(c.message.find("memfd_create"), std::string::npos) << c.message;
+}
+
 }  // namespace
 }  // namespace ipc::checks

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "checks/py_cases.h"
+#include "protocol/case_batch.h"
 #include "reference_process.h"
 
 namespace ipc::checks {
@@ -39,13 +40,13 @@ class PyCasesTest : public ::testing::Test {
   std::vector<protocol::ProcessResult> Runner(const std::string& script,
                                               const std::vector<std::string>& inputs,
                                               double timeout_s = 10) {
-    std::vector<PyCase> cases;
+    std::vector<protocol::BatchCase> cases;
     for (const auto& in : inputs) cases.push_back({"c", in, timeout_s, kCap});
     const auto argv = PyCasesArgv({reftest::PythonPath(), script});
     EXPECT_TRUE(argv.has_value());
     const reftest::Outcome o =
         Child::Start({.argv = *argv, .env = kEnv, .cwd = dir_.path(),
-                      .stdin_data = PyCasesRequest(cases)})
+                      .stdin_data = protocol::BatchRequest(cases)})
             .Finish();
     EXPECT_TRUE(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0) << o.Describe() << o.err;
     protocol::ProcessResult runner;
@@ -54,7 +55,7 @@ class PyCasesTest : public ::testing::Test {
     runner.stdout_data = o.out;
     std::string why;
     std::vector<protocol::ProcessResult> out;
-    for (auto& r : PyCasesResults(runner, inputs.size(), &why)) {
+    for (auto& r : protocol::BatchResults(runner, inputs.size(), &why)) {
       EXPECT_TRUE(r.has_value()) << why;
       out.push_back(r.value_or(protocol::ProcessResult{}));
     }
@@ -131,13 +132,13 @@ TEST_F(PyCasesTest, NoCaseSeesWhatAnEarlierOneChanged) {
 helper.counter.append(1)
 print(os.environ.get("MARK"), os.getcwd(), len(helper.counter), sys.argv[1:],
       sys.path[0] == os.path.dirname(os.path.abspath(__file__)), __name__,
-      signal.getsignal(signal.SIGTERM), sys.getrecursionlimit(), "json" in sys.modules)
+      signal.getsignal(signal.SIGTERM), sys.getrecursionlimit(), "csv" in sys.modules)
 os.environ["MARK"] = "set"
 os.chdir("/")
 sys.path.insert(0, "/nowhere")
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 sys.setrecursionlimit(500)
-import json
+import csv
 sys.stdin.close()
 )",
                     {"a", "b", "c"});
@@ -215,7 +216,7 @@ TEST(PyCasesArgv, OnlyPythonWithAScript) {
   EXPECT_EQ(PyCasesHarness().find("{dir}"), std::string_view::npos);
 }
 
-TEST(PyCasesResults, MissingRecordsAreNamedWithWhatTheRunnerShowed) {
+TEST(BatchResults, MissingRecordsAreNamedWithWhatTheRunnerShowed) {
   protocol::ProcessResult one;
   one.started = true;
   one.exit_code = 0;
@@ -225,9 +226,9 @@ TEST(PyCasesResults, MissingRecordsAreNamedWithWhatTheRunnerShowed) {
   runner.started = true;
   runner.term_signal = SIGKILL;
   runner.stderr_data = "Killed";
-  runner.stdout_data = "noise\n" + PyCasesRecord(0, one) + "IPC-CASE {not json\n";
+  runner.stdout_data = "noise\n" + protocol::BatchRecord(0, one, "fake") + "IPC-CASE {not json\n";
   std::string why;
-  const auto got = PyCasesResults(runner, 2, &why);
+  const auto got = protocol::BatchResults(runner, 2, &why);
   ASSERT_TRUE(got[0].has_value());
   EXPECT_EQ(*got[0], one);
   EXPECT_FALSE(got[1].has_value());

@@ -9,7 +9,8 @@ ipc_add_gtest(reference_test
     ${CMAKE_CURRENT_LIST_DIR}/reference_listener_diff_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/reference_solution_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/reference_mutant_test.cc
-  LIBS ipc_pytext
+    ${CMAKE_CURRENT_LIST_DIR}/reference_cases_test.cc
+  LIBS ipc_pytext ipc_protocol
   LABELS reference)
 # The differential tests execute the built oracles from IPC_BIN_DIR.
 add_dependencies(reference_test ref-cat ref-listener)

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "checks/check_type.h"
-#include "checks/py_cases.h"
+#include "protocol/case_batch.h"
 #include "fetch/fetcher.h"
 #include "protocol/probe_protocol.h"
 #include "report/result.h"
@@ -36,19 +36,20 @@ struct ScoringFixture {
     snapshot.files[path] = data;
   }
   // A result for planned step `id` (must exist in the plan). A stdin_cases
-  // check whose cases run in one interpreter (checks/py_cases.h) plans one
-  // step "CHECK/student"; its cases are still set here as "CHECK/student/CASE"
-  // and Score() writes them into that step's output as the runner would.
+  // check whose side runs all its cases in one step (protocol/case_batch.h)
+  // plans one step "CHECK/student" or "CHECK/reference"; its cases are still
+  // set here as "CHECK/SIDE/CASE" and Score() writes them into that step's
+  // output as the runner would.
   protocol::StepResult& Step(const std::string& id) {
     for (auto& s : report.steps) {
       if (s.id == id) return s;
     }
     if (const auto slash = id.rfind('/'); slash != std::string::npos) {
       const auto* runner = FindPlanned(id.substr(0, slash));
-      if (runner != nullptr && checks::IsPyCasesRunner(runner->process)) {
-        for (const auto& c : checks::PyCasesFromRequest(runner->process.stdin_data)) {
+      if (runner != nullptr && IsBatch(*runner)) {
+        for (const auto& c : protocol::BatchFromRequest(runner->process.stdin_data)) {
           if (c.name != id.substr(slash + 1)) continue;
-          protocol::StepResult& r = in_process_cases[id];
+          protocol::StepResult& r = batch_cases[id];
           r.id = id;
           r.process.started = true;
           if (!r.process.exit_code && !r.process.term_signal) r.process.exit_code = 0;
@@ -86,7 +87,7 @@ struct ScoringFixture {
     return s;
   }
   report::Result Score(bool with_report = true) {
-    WriteInProcessRunners();
+    WriteBatchSteps();
     checks::Evidence ev;
     ev.rubric = &rubric;
     ev.snapshot = &snapshot;
@@ -96,8 +97,12 @@ struct ScoringFixture {
     score::Score(rubric, ev, &r);
     return r;
   }
-  // Results of cases run in one interpreter, by "CHECK/student/CASE".
-  std::map<std::string, protocol::StepResult> in_process_cases;
+  // Results of cases a batch step runs, by "CHECK/SIDE/CASE".
+  std::map<std::string, protocol::StepResult> batch_cases;
+
+  static bool IsBatch(const protocol::Step& step) {
+    return step.process.stdin_data.starts_with("{\"cases\":");
+  }
 
   const protocol::Step* FindPlanned(const std::string& id) const {
     for (const auto& s : plan.steps) {
@@ -106,14 +111,16 @@ struct ScoringFixture {
     return nullptr;
   }
   // Each runner step's output: a record per case set through Step().
-  void WriteInProcessRunners() {
+  void WriteBatchSteps() {
     for (const auto& step : plan.steps) {
-      if (!checks::IsPyCasesRunner(step.process)) continue;
+      if (!IsBatch(step)) continue;
       std::string out;
-      const auto cases = checks::PyCasesFromRequest(step.process.stdin_data);
+      const auto cases = protocol::BatchFromRequest(step.process.stdin_data);
       for (std::size_t i = 0; i < cases.size(); ++i) {
-        auto it = in_process_cases.find(step.id + "/" + cases[i].name);
-        if (it != in_process_cases.end()) out += checks::PyCasesRecord(i, it->second.process);
+        auto it = batch_cases.find(step.id + "/" + cases[i].name);
+        if (it != batch_cases.end()) {
+          out += protocol::BatchRecord(i, it->second.process, "fake");
+        }
       }
       if (out.empty()) continue;
       protocol::StepResult* runner = nullptr;

@@ -1,0 +1,104 @@
+// `ref-cat --cases` (reference/case_runner.h) against ref-cat run once per
+// case: the stdin_cases check trusts the batch to see exactly what separate
+// processes would.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+
+#include "protocol/case_batch.h"
+#include "reference_process.h"
+
+namespace ipc::reftest {
+namespace {
+
+class RefCatCases : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(dir_ / "litterbox/adir");
+    WriteFile(dir_ / "litterbox/treasure.txt", "Treasure found!");
+    WriteFile(dir_ / "litterbox/binary.bin", std::string("\xff\xfe\x00\x01", 4));
+    WriteFile(dir_ / "secret.txt", "Hey! This is a secret!");
+  }
+  std::vector<protocol::ProcessResult> Batch(const std::vector<std::string>& flags,
+                                             const std::vector<std::string>& inputs,
+                                             double timeout_s = 10) {
+    std::vector<protocol::BatchCase> cases;
+    for (const auto& in : inputs) cases.push_back({"c", in, timeout_s, 4096});
+    std::vector<std::string> argv = {BinDir() + "/ref-cat", "--cases"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    const Outcome o = Child::Start({.argv = argv, .env = {"LANG=C.UTF-8"}, .cwd = dir_.path(),
+                                    .stdin_data = protocol::BatchRequest(cases)})
+                          .Finish();
+    EXPECT_TRUE(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0) << o.Describe() << o.err;
+    protocol::ProcessResult runner;
+    runner.started = true;
+    runner.exit_code = 0;
+    runner.stdout_data = o.out;
+    std::string why;
+    std::vector<protocol::ProcessResult> out;
+    for (auto& r : protocol::BatchResults(runner, inputs.size(), &why)) {
+      EXPECT_TRUE(r.has_value()) << why;
+      out.push_back(r.value_or(protocol::ProcessResult{}));
+    }
+    return out;
+  }
+  void ExpectSameAsOneProcessEach(const std::vector<std::string>& flags,
+                                  const std::vector<std::string>& inputs) {
+    const auto got = Batch(flags, inputs);
+    ASSERT_EQ(got.size(), inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      std::vector<std::string> argv = {BinDir() + "/ref-cat"};
+      argv.insert(argv.end(), flags.begin(), flags.end());
+      const Outcome want = Child::Start({.argv = argv, .env = {"LANG=C.UTF-8"},
+                                         .cwd = dir_.path(), .stdin_data = inputs[i]})
+                               .Finish();
+      SCOPED_TRACE("input " + std::to_string(i) + ": " + want.Describe());
+      ASSERT_TRUE(got[i].started) << got[i].error;
+      ASSERT_TRUE(WIFEXITED(want.status));
+      EXPECT_EQ(got[i].exit_code, WEXITSTATUS(want.status));
+      EXPECT_EQ(got[i].stdout_data, want.out.substr(0, 4096));
+      EXPECT_EQ(got[i].stdout_bytes, want.out.size());
+      EXPECT_EQ(got[i].stderr_data, want.err);
+      EXPECT_FALSE(got[i].timed_out);
+    }
+  }
+  TempDir dir_;
+};
+
+TEST_F(RefCatCases, EachCaseIsWhatItsOwnProcessWouldBe) {
+  const std::vector<std::string> inputs = {
+      "treasure.txt", "../secret.txt", "", "nope", "adir", "binary.bin",
+      std::string("trea\0sure.txt", 13), "\xff\xfe\n", "  treasure.txt \t\n",
+      std::string(70000, 'a'),  // more than a pipe holds
+  };
+  ExpectSameAsOneProcessEach({}, inputs);
+  ExpectSameAsOneProcessEach({"--stdin-errors=strict"}, inputs);
+  ExpectSameAsOneProcessEach({"--mutant=refuse-traversal"}, inputs);
+  ExpectSameAsOneProcessEach({"--no-such-flag"}, {"treasure.txt"});  // a usage error per case
+}
+
+TEST_F(RefCatCases, ACaseThatBlocksTimesOutAndTheNextStillRuns) {
+  // Opening a FIFO with no writer blocks for ever.
+  ASSERT_EQ(mkfifo((dir_ / "litterbox/fifo").c_str(), 0644), 0);
+  const auto got = Batch({}, {"fifo", "treasure.txt"}, /*timeout_s=*/0.3);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].timed_out);
+  EXPECT_FALSE(got[0].exit_code.has_value());
+  EXPECT_FALSE(got[1].timed_out);
+  EXPECT_EQ(got[1].exit_code, 0);
+  EXPECT_EQ(got[1].stdout_data, "Treasure found!\n");
+}
+
+TEST_F(RefCatCases, NotARequestIsAUsageError) {
+  const Outcome o = Child::Start({.argv = {BinDir() + "/ref-cat", "--cases"},
+                                  .cwd = dir_.path(), .stdin_data = "treasure.txt"})
+                        .Finish();
+  ASSERT_TRUE(WIFEXITED(o.status));
+  EXPECT_EQ(WEXITSTATUS(o.status), 2);
+  EXPECT_NE(o.err.find("not a batch request"), std::string::npos) << o.err;
+}
+
+}  // namespace
+}  // namespace ipc::reftest
