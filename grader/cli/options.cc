@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "checks/check_type.h"
@@ -70,7 +71,10 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   container::ContainerRunner* runner = s->runner.get();
   Interrupts::Install([runner] { runner->KillAll(); });
   runner->CheckEngine();
-  runner->ReapLeftovers();
+  // Leftovers of a crashed run are reaped while the image is prepared below:
+  // both need only a working engine, and a reap never takes this grader's own
+  // containers (their owner is alive). Done before any run starts.
+  auto reap = std::async(std::launch::async, [runner] { runner->ReapLeftovers(); });
   s->env.engine_userns = runner->UserNamespaces();
   s->fetcher = fetch::MakeGitFetcher();
   std::string cache = o.cache_dir;
@@ -88,6 +92,7 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   s->env.credentials.ssh_key = o.ssh_key;
   s->env.grader_version = GraderVersion();
   pipeline::PrepareImage(o.image, pipeline::DefaultToolsDir(), &s->env);
+  reap.get();  // its failure, if any (an exception above waits for it too)
   return s;
 }
 

@@ -60,9 +60,10 @@ class ContainerRunner {
   virtual std::string EnsureImage(const std::string& image) = 0;
   // A derived image = `base` + files at absolute paths (streamed in, never
   // bind-mounted). Cached by content hash; returns the image reference.
-  virtual std::string DeriveImage(
-      const std::string& base,
-      const std::map<std::string, std::string>& files_by_path) = 0;
+  // Taken by value: a runner may keep the files (~16 MB of tools) to build
+  // the image again, and a caller that moves them in saves that copy.
+  virtual std::string DeriveImage(const std::string& base,
+                                  std::map<std::string, std::string> files_by_path) = 0;
   // One throwaway container: run, collect, remove. Never throws for a
   // student's behaviour; engine failures set engine_failure.
   virtual RunResult Run(const RunSpec& spec) = 0;

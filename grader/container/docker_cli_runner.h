@@ -39,7 +39,7 @@ class DockerCliRunner final : public ContainerRunner {
   void CheckEngine() override;
   std::string EnsureImage(const std::string& image) override;
   std::string DeriveImage(const std::string& base,
-                          const std::map<std::string, std::string>& files_by_path) override;
+                          std::map<std::string, std::string> files_by_path) override;
   RunResult Run(const RunSpec& spec) override;
   int ReapLeftovers() override;
   void KillAll() override;

@@ -11,7 +11,6 @@
 #include <future>
 #include <optional>
 #include <random>
-#include <sstream>
 
 #include "checks/check_type.h"
 #include "pipeline/lanes.h"
@@ -47,17 +46,19 @@ std::string NowIso() {
   return buf;
 }
 
+// Read into a buffer sized once: a stream's growing buffer copied the probe's
+// 14 MB about three times, into fresh pages that fault dearly on a VM.
 std::string ReadBinary(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+  std::string data(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+  if (size < 0 || !in.seekg(0) || !in.read(data.data(), size)) {
     throw Fatal(fmt::format("cannot read {}: the grader's in-container tools are missing. "
                             "Fix: build them (scripts/setup.sh --build), or set "
                             "IPC_GRADER_TOOLS_DIR to the folder that holds probe, ref-cat "
                             "and ref-listener.", path));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return data;
 }
 
 report::Result ErrorResult(report::Result r, std::string message) {
@@ -119,7 +120,7 @@ void PrepareImage(const std::string& image_override, const std::string& tools_di
     tools[std::string(checks::kToolsDir) + "/" + name] =
         ReadBinary((std::filesystem::path(tools_dir) / name).string());
   }
-  env->run_image = env->runner->DeriveImage(env->image_id, tools);
+  env->run_image = env->runner->DeriveImage(env->image_id, std::move(tools));
 }
 
 namespace {

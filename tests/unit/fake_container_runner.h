@@ -119,7 +119,7 @@ class FakeContainerRunner : public ContainerRunner {
     return "sha256:fake-" + image;
   }
   std::string DeriveImage(const std::string& base,
-                          const std::map<std::string, std::string>& files_by_path) override {
+                          std::map<std::string, std::string> files_by_path) override {
     std::lock_guard lock(mu_);
     ThrowIfFailing();
     derivations_.push_back({base, files_by_path});

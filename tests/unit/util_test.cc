@@ -42,6 +42,20 @@ TEST(Sha256Hex, KnownVectors) {
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+TEST(Sha256, PiecesHashLikeTheWhole) {
+  Sha256 pieces;
+  pieces.Update("a");
+  pieces.Update("");
+  pieces.Update("bc");
+  EXPECT_EQ(pieces.HexDigest(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string big(3 << 20, 'x');  // across many internal blocks
+  Sha256 halves;
+  halves.Update(std::string_view(big).substr(0, 1234567));
+  halves.Update(std::string_view(big).substr(1234567));
+  EXPECT_EQ(halves.HexDigest(), Sha256Hex(big));
+}
+
 class FsTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = MakeTempDir("ipc-util-test-"); }
