@@ -22,18 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kPipeHolds = 60000;  // below the smallest pipe buffer (64 KiB)
 
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 std::string ReadAll(int fd) {
   std::string out;
   char buf[65536];
@@ -169,6 +157,18 @@ protocol::ProcessResult RunOne(const protocol::BatchCase& c, const std::function
 }
 
 }  // namespace
+
+bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
 
 int RunCases(const std::function<int()>& one_case) {
   std::vector<protocol::BatchCase> cases;

@@ -33,6 +33,7 @@
 namespace {
 
 namespace pt = ipc::pytext;
+using ipc::reference::WriteAll;
 
 constexpr int kPythonUncaught = 1;    // uncaught exception at top level
 constexpr int kPythonFlushFailed = 120;  // CPython: flushing stdout at exit failed
@@ -51,18 +52,6 @@ int ReadAll(int fd, std::string* out) {
       return errno;
     }
   }
-}
-
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 // The uncaught exception of line 13 (`sys.stdin.read()`): a traceback on

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "checks/py_cases.h"
+#include "case_batch_support.h"
 #include "protocol/case_batch.h"
 #include "reference_process.h"
 
@@ -40,26 +41,11 @@ class PyCasesTest : public ::testing::Test {
   std::vector<protocol::ProcessResult> Runner(const std::string& script,
                                               const std::vector<std::string>& inputs,
                                               double timeout_s = 10) {
-    std::vector<protocol::BatchCase> cases;
-    for (const auto& in : inputs) cases.push_back({"c", in, timeout_s, kCap});
     const auto argv = PyCasesArgv({reftest::PythonPath(), script});
     EXPECT_TRUE(argv.has_value());
-    const reftest::Outcome o =
-        Child::Start({.argv = *argv, .env = kEnv, .cwd = dir_.path(),
-                      .stdin_data = protocol::BatchRequest(cases)})
-            .Finish();
-    EXPECT_TRUE(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0) << o.Describe() << o.err;
-    protocol::ProcessResult runner;
-    runner.started = true;
-    runner.exit_code = 0;
-    runner.stdout_data = o.out;
-    std::string why;
-    std::vector<protocol::ProcessResult> out;
-    for (auto& r : protocol::BatchResults(runner, inputs.size(), &why)) {
-      EXPECT_TRUE(r.has_value()) << why;
-      out.push_back(r.value_or(protocol::ProcessResult{}));
-    }
-    return out;
+    return testing::RunCaseBatch({.argv = argv.value_or(std::vector<std::string>{}), .env = kEnv,
+                                  .cwd = dir_.path()},
+                                 inputs, timeout_s, kCap);
   }
   // The same inputs, each as its own `python3 SCRIPT`, compared.
   void ExpectSameAsFresh(const std::string& source, const std::vector<std::string>& inputs,

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "case_batch_support.h"
 #include "protocol/case_batch.h"
 #include "reference_process.h"
 
@@ -24,25 +25,10 @@ class RefCatCases : public ::testing::Test {
   std::vector<protocol::ProcessResult> Batch(const std::vector<std::string>& flags,
                                              const std::vector<std::string>& inputs,
                                              double timeout_s = 10) {
-    std::vector<protocol::BatchCase> cases;
-    for (const auto& in : inputs) cases.push_back({"c", in, timeout_s, 4096});
     std::vector<std::string> argv = {BinDir() + "/ref-cat", "--cases"};
     argv.insert(argv.end(), flags.begin(), flags.end());
-    const Outcome o = Child::Start({.argv = argv, .env = {"LANG=C.UTF-8"}, .cwd = dir_.path(),
-                                    .stdin_data = protocol::BatchRequest(cases)})
-                          .Finish();
-    EXPECT_TRUE(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0) << o.Describe() << o.err;
-    protocol::ProcessResult runner;
-    runner.started = true;
-    runner.exit_code = 0;
-    runner.stdout_data = o.out;
-    std::string why;
-    std::vector<protocol::ProcessResult> out;
-    for (auto& r : protocol::BatchResults(runner, inputs.size(), &why)) {
-      EXPECT_TRUE(r.has_value()) << why;
-      out.push_back(r.value_or(protocol::ProcessResult{}));
-    }
-    return out;
+    return testing::RunCaseBatch({.argv = argv, .env = {"LANG=C.UTF-8"}, .cwd = dir_.path()},
+                                 inputs, timeout_s, 4096);
   }
   void ExpectSameAsOneProcessEach(const std::vector<std::string>& flags,
                                   const std::vector<std::string>& inputs) {
