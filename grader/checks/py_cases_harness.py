@@ -27,7 +27,9 @@
 # run it. That is any case that ended the worker (os._exit, a signal, the
 # kernel's OOM killer, told from other SIGKILLs by the memory cgroup's
 # OOM-kill count as the probe does), left threads or atexit handlers behind, raised
-# KeyboardInterrupt, or failed to flush its output. A case that runs past its
+# KeyboardInterrupt, failed to flush its output, or rebound anything in a
+# standard module (os.getcwd = ...), and any case whose record came back
+# garbled (it wrote on the worker's own pipe). A case that runs past its
 # timeout is reported timed out (the worker is killed; the next case gets a
 # new one). The worker is a fork of this process made before any student code
 # runs, so a case cannot corrupt the supervisor that reports (a case can forge
@@ -193,6 +195,29 @@ def worker(script, cases, first, tx, ack):
     base_cwd = os.getcwd()
     base_env = dict(os.environ)
     base_modules = set(sys.modules)
+    # The worker's own tools, held before any case can replace them in their
+    # modules (a case may monkeypatch os.write or json.dumps).
+    write, read, dumps, monotonic, listdir = os.write, os.read, json.dumps, time.monotonic, os.listdir
+    module_type, ident, fingerprint_of = type(sys), id, hash
+    # What the stdlib's modules hold (attributes that are modules aside: a
+    # case importing a submodule adds one to its package). A case that
+    # rebinds any of it (os.getcwd = ...) would leak into the next: rerun.
+    per_case = {"stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__", "argv",
+                "last_type", "last_value", "last_traceback"}
+
+    def fingerprint():
+        prints = {}
+        for name in base_modules:
+            module = sys.modules.get(name)
+            if module is None or name == "__main__":
+                continue
+            items = vars(module).items()
+            prints[name] = fingerprint_of(tuple([
+                ident(v) for k, v in items
+                if type(v) is not module_type and (module is not sys or k not in per_case)]))
+        return prints
+
+    base_print = fingerprint()
     base_limit = sys.getrecursionlimit()
     base_handlers = {s: signal.getsignal(s) for s in signal.valid_signals()
                      if s not in (signal.SIGKILL, signal.SIGSTOP)}
@@ -258,14 +283,15 @@ def worker(script, cases, first, tx, ack):
                 f.flush()
             except Exception:
                 unsafe = True
-        if len(os.listdir("/proc/self/task")) > 1 or atexit._ncallbacks() > 0:
+        if (len(listdir("/proc/self/task")) > 1 or atexit._ncallbacks() > 0
+                or fingerprint() != base_print):
             unsafe = True
-        record = {"exit": code, "wall": time.monotonic() - t0, "cpu": cpu_now() - c0,
+        record = {"exit": code, "wall": monotonic() - t0, "cpu": cpu_now() - c0,
                   "unsafe": unsafe}
-        line = (json.dumps(record) + "\n").encode()
+        line = (dumps(record) + "\n").encode()
         while line:
-            line = line[os.write(tx, line):]
-        if unsafe or not os.read(ack, 1):
+            line = line[write(tx, line):]
+        if unsafe or not read(ack, 1):
             break  # its state cannot be trusted: the supervisor starts another worker
         os.chdir(base_cwd)
         for name in set(sys.modules) - base_modules:  # the case imports its own afresh
@@ -363,9 +389,13 @@ def main():
             pending += chunk
             if b"\n" not in pending:
                 continue
-            record = json.loads(pending.split(b"\n", 1)[0])
+            try:
+                record = json.loads(pending.split(b"\n", 1)[0])
+                unsafe = record.pop("unsafe") is not False
+            except (ValueError, KeyError, AttributeError, TypeError):
+                unsafe = True  # a case wrote on the worker's own pipe
             pending = b""  # one record in flight: the worker waits for the ack
-            if record.pop("unsafe"):
+            if unsafe:
                 emit(i, fresh(script, cases[i], env, cwd))
                 restart = True
             else:

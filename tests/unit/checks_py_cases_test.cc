@@ -165,6 +165,28 @@ print("end", how)
                     {"fork", "atexit", "thread", "shell", "plain"});
 }
 
+// A case can reach the runner itself: rebind what the standard modules hold
+// (which the next case would see), or find the worker's pipe and write on it.
+TEST_F(PyCasesTest, ACaseThatTampersWithTheRunnerIsRunAgainOnItsOwn) {
+  ExpectSameAsFresh(R"(import json, os, stat, sys
+how = sys.stdin.read()
+print(how, os.getcwd() == os.path.abspath("."), json.dumps([1]))
+if how == "patch":
+    os.getcwd = lambda: "/patched"
+    json.dumps = lambda *a, **k: "patched"
+    os.write = lambda fd, data: len(data)
+if how == "garble":
+    for name in os.listdir("/proc/self/fd"):
+        fd = int(name)
+        try:
+            if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.write(fd, b"not a record\n")
+        except OSError:
+            pass
+)",
+                    {"plain", "patch", "after-patch", "garble", "after-garble"});
+}
+
 TEST_F(PyCasesTest, ACaseThatRunsPastItsTimeoutIsTimedOutAndTheNextStillRuns) {
   const auto got = Runner(Script(R"(import sys
 if sys.stdin.read() == "hang":
