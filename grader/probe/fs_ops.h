@@ -18,6 +18,16 @@ namespace ipc::probe {
 // one descriptor per directory level. False with *err.
 bool RemoveTree(const std::string& path, std::string* err);
 
+// Copies the directory `from` to `to` (which must not exist) as `cp -a`
+// does: every entry's type, permission bits (setuid, setgid, sticky too),
+// owner, group, access and modification times; symlinks as links, never
+// followed; files linked more than once inside the tree as hard links;
+// FIFOs, sockets and device nodes made anew (a device node needs
+// CAP_MKNOD, as for cp). Extended attributes are not copied. The image's cp
+// is not used: a student step, as root, could have replaced it. Stops at the
+// first failure, with *err.
+bool CopyTree(const std::string& from, const std::string& to, std::string* err);
+
 // Makes `dest` a new, empty directory (mode 0755, removing what was there)
 // and extracts `archive` into it with tar::Extract's symlink-safe rules.
 bool ExtractFresh(const std::string& archive, const std::string& dest,

@@ -139,7 +139,7 @@ Report RunPlan(const Plan& plan, const Trees& trees, const ProbeOptions& opt) {
   }
   bool need_swap = false;
   for (const auto& s : plan.steps) need_swap = need_swap || s.at_workdir;
-  if (need_swap && !MakeWorkdirRenamable(plan.workdir, opt.private_dir, &err)) {
+  if (need_swap && !MakeWorkdirRenamable(plan.workdir, &err)) {
     AddError(&report, "preparing the workdir for at_workdir steps: " + err);
     return report;
   }
@@ -172,7 +172,6 @@ Report RunPlan(const Plan& plan, const Trees& trees, const ProbeOptions& opt) {
   paths.root = opt.sandbox_root;
   paths.template_root =
       opt.template_root.empty() ? opt.sandbox_root + "-templates" : opt.template_root;
-  paths.private_dir = opt.private_dir;
   paths.limits = opt.limits;
   SandboxMaker maker(plan.workdir, &trees, paths);
   // A sandbox is made once, at the start of the first group that names it;

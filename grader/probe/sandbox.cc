@@ -6,38 +6,9 @@
 
 #include "probe/fd.h"
 #include "probe/fs_ops.h"
-#include "probe/step_runner.h"
 #include "protocol/probe_protocol.h"
 
 namespace ipc::probe {
-namespace {
-
-// Runs a helper command to completion; "" on success, else why not.
-std::string RunHelper(const std::vector<std::string>& argv, const std::string& private_dir) {
-  protocol::Step step;
-  step.id = "probe-helper";
-  step.process.argv = argv;
-  step.process.timeout_s = 300;
-  step.process.output_cap = 2048;
-  const auto r = RunStep(step, SpawnContext{"/", private_dir});
-  if (!r.process.started) return r.process.error;
-  if (r.process.timed_out) return "timed out";
-  if (r.process.exit_code != 0) {
-    return "failed (" +
-           (r.process.exit_code ? "exit " + std::to_string(*r.process.exit_code)
-                                : "signal " + std::to_string(r.process.term_signal.value_or(0))) +
-           "): " + r.process.stderr_data;
-  }
-  return "";
-}
-
-}  // namespace
-
-std::string CopyTree(const std::string& from, const std::string& to,
-                     const std::string& private_dir) {
-  return RunHelper({"cp", "-a", "--", from, to}, private_dir);
-}
-
 bool MakeDirs(const std::string& path, unsigned mode, std::string* err) {
   for (std::size_t at = 1; at <= path.size(); ++at) {
     if (at != path.size() && path[at] != '/') continue;
@@ -56,19 +27,17 @@ bool MakeDirs(const std::string& path, unsigned mode, std::string* err) {
 }
 
 std::string MakeSandbox(const std::string& workdir, const std::string& root,
-                        const std::string& name, const std::string& private_dir, std::string* err) {
+                        const std::string& name, std::string* err) {
   if (!MakeDirs(root, 0755, err)) return "";
   ::chmod(root.c_str(), 0755);
   const std::string dest = root + "/" + name;
-  struct stat st {};
-  if (::lstat(dest.c_str(), &st) == 0) {
-    if (auto why = RunHelper({"rm", "-rf", "--", dest}, private_dir); !why.empty()) {
-      *err = "cannot remove the old sandbox '" + dest + "': rm " + why;
-      return "";
-    }
+  std::string why;
+  if (!RemoveTree(dest, &why)) {
+    *err = "cannot remove the old sandbox '" + dest + "': " + why;
+    return "";
   }
-  if (auto why = RunHelper({"cp", "-a", "--", workdir, dest}, private_dir); !why.empty()) {
-    *err = "cannot copy '" + workdir + "' to '" + dest + "': cp " + why;
+  if (!CopyTree(workdir, dest, &why)) {
+    *err = "cannot copy '" + workdir + "' to '" + dest + "': " + why;
     return "";
   }
   return dest;
@@ -76,7 +45,7 @@ std::string MakeSandbox(const std::string& workdir, const std::string& root,
 
 std::string SandboxMaker::Build(const std::string& name, const std::string& from,
                                 const std::string& copy_of, std::string* err) const {
-  if (from.empty()) return MakeSandbox(copy_of, paths_.root, name, paths_.private_dir, err);
+  if (from.empty()) return MakeSandbox(copy_of, paths_.root, name, err);
   if (!MakeDirs(paths_.root, 0755, err)) return "";
   const std::string* tar = nullptr;
   if (from == protocol::kSandboxFromPristine) {
@@ -98,7 +67,7 @@ std::string SandboxMaker::Make(const std::string& name, const std::string& from,
                                bool for_retries, std::string* err) {
   from_[name] = from;
   if (from.empty() && for_retries) {
-    const std::string saved = MakeSandbox(workdir_, paths_.template_root, name, paths_.private_dir, err);
+    const std::string saved = MakeSandbox(workdir_, paths_.template_root, name, err);
     if (saved.empty()) return "";
     template_[name] = saved;
     return Build(name, from, saved, err);

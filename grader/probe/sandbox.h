@@ -16,12 +16,12 @@ namespace ipc::probe {
 inline constexpr const char* kSandboxRoot = "/srv/ipc-sandbox";
 
 // Makes `root`/`name` a fresh copy of `workdir` (replacing an older copy of
-// that name), with the image's `cp -a` so owners, modes, symlinks and FIFOs
-// come along. `root` is created 0755: like the workdir it must be
+// that name), as `cp -a` would (fs_ops.h CopyTree: owners, modes, times,
+// symlinks, hard links and FIFOs come along). `root` is created 0755: like the workdir it must be
 // traversable by other users (su - garfield -c "python $PWD/cat.py").
 // Returns the copy's path, or "" with *err set.
 std::string MakeSandbox(const std::string& workdir, const std::string& root,
-                        const std::string& name, const std::string& private_dir, std::string* err);
+                        const std::string& name, std::string* err);
 
 // The trees the probe got on stdin, kept in its own memory for the whole
 // run: what a student step does to the file system cannot change them.
@@ -34,7 +34,6 @@ struct SandboxPaths {
   std::string root = kSandboxRoot;
   // Copies of the workdir kept for retries of sandboxes made from it.
   std::string template_root = std::string(kSandboxRoot) + "-templates";
-  std::string private_dir;
   tar::ExtractLimits limits;
 };
 
@@ -47,7 +46,7 @@ class SandboxMaker {
   SandboxMaker(std::string workdir, const Trees* trees, SandboxPaths paths)
       : workdir_(std::move(workdir)), trees_(trees), paths_(std::move(paths)) {}
 
-  // root/name from `from`: "" copies the workdir as it is now (cp -a);
+  // root/name from `from`: "" copies the workdir as it is now (CopyTree);
   // "pristine" and "tree:NAME" extract that tar from memory into a new,
   // empty directory. With `for_retries` and from "", the workdir's state is
   // also copied aside, so that every retry starts from that same state.
@@ -67,11 +66,6 @@ class SandboxMaker {
   std::map<std::string, std::string> from_;       // name -> sandbox_from
   std::map<std::string, std::string> template_;   // name -> saved copy ("" from only)
 };
-
-// `cp -a -- from to` (the image's cp: owners, modes, links, FIFOs). "" on
-// success, else why not.
-std::string CopyTree(const std::string& from, const std::string& to,
-                     const std::string& private_dir);
 
 // mkdir -p with `mode` for the directories it creates. False with *err.
 bool MakeDirs(const std::string& path, unsigned mode, std::string* err);

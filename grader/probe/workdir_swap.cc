@@ -43,14 +43,13 @@ void Append(std::string* err, const std::string& what) {
 
 }  // namespace
 
-bool MakeWorkdirRenamable(const std::string& workdir, const std::string& private_dir,
-                          std::string* err) {
+bool MakeWorkdirRenamable(const std::string& workdir, std::string* err) {
   const std::string copy = workdir + ".ipc-copy";
   if (!RemoveTree(copy, err)) return false;
   struct stat st {};
   if (::lstat(workdir.c_str(), &st) != 0) return MakeDirs(workdir, 0755, err);
-  if (auto why = CopyTree(workdir, copy, private_dir); !why.empty()) {
-    *err = "copying '" + workdir + "' into the writable layer: cp " + why;
+  if (std::string why; !CopyTree(workdir, copy, &why)) {
+    *err = "copying '" + workdir + "' into the writable layer: " + why;
     return false;
   }
   if (!RemoveTree(workdir, err)) return false;

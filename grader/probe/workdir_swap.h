@@ -18,12 +18,10 @@
 
 namespace ipc::probe {
 
-// Replaces `workdir` by a copy of itself made in the writable layer (cp -a
-// to a sibling, remove the original, rename the copy in), so that it can be
-// renamed later. Only at probe start: no student step has run, so the
-// image's cp is still the image's. A missing workdir is created.
-bool MakeWorkdirRenamable(const std::string& workdir, const std::string& private_dir,
-                          std::string* err);
+// Replaces `workdir` by a copy of itself made in the writable layer (a copy
+// as `cp -a` makes, to a sibling; remove the original; rename the copy in),
+// so that it can be renamed later. A missing workdir is created.
+bool MakeWorkdirRenamable(const std::string& workdir, std::string* err);
 
 class WorkdirSwap {
  public:

@@ -7,6 +7,7 @@ ipc_add_gtest(probe_test
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_reaper_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_plan_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_pieces_test.cc
+    ${PROJECT_SOURCE_DIR}/tests/unit/probe_copy_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_main_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_features_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_integrity_test.cc
