@@ -43,7 +43,7 @@ import signal
 import sys
 import time
 
-TAG = "IPC-CASE "
+TAG = "IPC-CASE "  # kBatchTag in protocol/case_batch.h
 
 
 def cpu_now():

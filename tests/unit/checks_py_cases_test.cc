@@ -222,6 +222,9 @@ TEST(PyCasesArgv, OnlyPythonWithAScript) {
   EXPECT_FALSE(PyCasesArgv({"pythonista", "cat.py"}));
   // The probe replaces "{dir}" in every argument: the source must not hold it.
   EXPECT_EQ(PyCasesHarness().find("{dir}"), std::string_view::npos);
+  // Its records carry the tag the decoder looks for.
+  EXPECT_NE(PyCasesHarness().find("TAG = \"" + std::string(protocol::kBatchTag) + "\""),
+            std::string_view::npos);
 }
 
 TEST(BatchResults, MissingRecordsAreNamedWithWhatTheRunnerShowed) {
