@@ -15,25 +15,13 @@
 #include <string>
 
 #include "protocol/case_batch.h"
+#include "reference/fd_io.h"
 
 namespace ipc::reference {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kPipeHolds = 60000;  // below the smallest pipe buffer (64 KiB)
-
-std::string ReadAll(int fd) {
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      return out;
-    }
-  }
-}
 
 double ChildrenCpu() {
   rusage ru{};
@@ -158,22 +146,15 @@ protocol::ProcessResult RunOne(const protocol::BatchCase& c, const std::function
 
 }  // namespace
 
-bool WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
-
 int RunCases(const std::function<int()>& one_case) {
   std::vector<protocol::BatchCase> cases;
+  std::string request;
+  if (const int err = ReadAll(STDIN_FILENO, &request); err != 0) {
+    std::fprintf(stderr, "--cases: cannot read the request: %s\n", std::strerror(err));
+    return 2;
+  }
   try {
-    cases = protocol::BatchFromRequest(ReadAll(STDIN_FILENO));
+    cases = protocol::BatchFromRequest(request);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "--cases: %s\n", e.what());
     return 2;

@@ -9,12 +9,8 @@
 #pragma once
 
 #include <functional>
-#include <string_view>
 
 namespace ipc::reference {
-
-// write() until all of data is out, retrying EINTR; false on an error.
-bool WriteAll(int fd, std::string_view data);
 
 // Reads the request from stdin and writes a record per case to stdout.
 // Returns 0, or 2 (with a message on stderr) when stdin is not a request.

@@ -28,31 +28,18 @@
 #include <vector>
 
 #include "reference/case_runner.h"
+#include "reference/fd_io.h"
 #include "reference/py_text.h"
 
 namespace {
 
 namespace pt = ipc::pytext;
+using ipc::reference::ReadAll;
 using ipc::reference::WriteAll;
 
 constexpr int kPythonUncaught = 1;    // uncaught exception at top level
 constexpr int kPythonFlushFailed = 120;  // CPython: flushing stdout at exit failed
 constexpr int kUsage = 2;
-
-// Reads fd to EOF. Returns errno on failure, 0 on success.
-int ReadAll(int fd, std::string* out) {
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      out->append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0) {
-      return 0;
-    } else if (errno != EINTR) {  // CPython retries EINTR (PEP 475)
-      return errno;
-    }
-  }
-}
 
 // The uncaught exception of line 13 (`sys.stdin.read()`): a traceback on
 // stderr (approximate; only stdout and the status are contractual) and 1.
