@@ -5,31 +5,10 @@
 #include "util/error.h"
 
 namespace ipc {
-namespace {
-
-std::string Hex(const unsigned char* md, unsigned int len) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * len);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string Sha256Hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  // EVP_Digest is the one-shot form; it allocates its own context, so it
-  // is safe to call from several threads at once.
-  if (EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr) !=
-      1) {
-    throw Error("SHA-256 computation failed in OpenSSL");
-  }
-  return Hex(md, len);
+  Sha256 hash;  // a context of its own: safe from several threads at once
+  hash.Update(data);
+  return hash.HexDigest();
 }
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
@@ -51,7 +30,14 @@ std::string Sha256::HexDigest() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(ctx_, md, &len) != 1) throw Error("SHA-256 computation failed in OpenSSL");
-  return Hex(md, len);
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * len);
+  for (unsigned int i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace ipc
