@@ -129,10 +129,20 @@ def stdin_fd(data):
     return r
 
 
+def make_record(how, out=None, err=None, **fields):
+    """A record of protocol/case_batch.h with every field: the defaults, then
+    `fields`, then the bytes and counts of the Sinks `out` and `err`."""
+    r = {"how": how, "started": True, "error": "", "exit": None, "signal": None,
+         "timed_out": False, "oom": False, "out": "", "err": "", "out_bytes": 0,
+         "err_bytes": 0, "wall": 0.0, "cpu": 0.0}
+    r.update(fields)
+    if out is not None:
+        (r["out"], r["out_bytes"]), (r["err"], r["err_bytes"]) = out.take(), err.take()
+    return r
+
+
 def not_started(error):
-    return {"how": "fresh", "started": False, "error": str(error), "exit": None,
-            "signal": None, "timed_out": False, "out": "", "err": "", "out_bytes": 0,
-            "err_bytes": 0, "wall": 0.0, "cpu": 0.0}
+    return make_record("fresh", started=False, error=str(error))
 
 
 def fresh(script, case, env, cwd):
@@ -163,17 +173,16 @@ def fresh(script, case, env, cwd):
     rc = p.wait()
     out.drain()
     err.drain()
-    r = {"how": "fresh", "exit": None, "signal": None, "timed_out": timed_out}
-    if not timed_out:
-        r["exit" if rc >= 0 else "signal"] = rc if rc >= 0 else -rc
     # SIGKILLed, not by us, while the container's OOM-kill count rose: the
     # kernel's OOM killer (as the probe tells it, probe/oom_ledger.h).
     k1 = oom_kills()
-    r["oom"] = rc == -signal.SIGKILL and not timed_out and None not in (k0, k1) and k1 > k0
-    (r["out"], r["out_bytes"]), (r["err"], r["err_bytes"]) = out.take(), err.take()
+    oom = rc == -signal.SIGKILL and not timed_out and None not in (k0, k1) and k1 > k0
+    r = make_record("fresh", out, err, timed_out=timed_out, oom=oom,
+                    wall=time.monotonic() - t0, cpu=cpu_now() - c0)
+    if not timed_out:
+        r["exit" if rc >= 0 else "signal"] = rc if rc >= 0 else -rc
     p.stdout.close()
     p.stderr.close()
-    r.update(wall=time.monotonic() - t0, cpu=cpu_now() - c0)
     return r
 
 
@@ -373,10 +382,8 @@ def main():
             if not ready and left <= 0:  # past its timeout: so reported; a new worker goes on
                 os.kill(pid, signal.SIGKILL)
                 kill_group(pid)
-                (o, on), (e, en) = out.take(), err.take()
-                emit(i, {"how": "in-process", "exit": None, "signal": None, "timed_out": True,
-                         "out": o, "err": e, "out_bytes": on, "err_bytes": en,
-                         "wall": cases[i]["timeout"], "cpu": 0.0})
+                emit(i, make_record("in-process", out, err, timed_out=True,
+                                    wall=cases[i]["timeout"]))
                 i += 1
                 break
             if rx not in ready:
@@ -390,9 +397,11 @@ def main():
             if b"\n" not in pending:
                 continue
             try:
-                record = json.loads(pending.split(b"\n", 1)[0])
-                unsafe = record.pop("unsafe") is not False
-            except (ValueError, KeyError, AttributeError, TypeError):
+                sent = json.loads(pending.split(b"\n", 1)[0])
+                unsafe = sent["unsafe"] is not False
+                ran = {"exit": int(sent["exit"]), "wall": float(sent["wall"]),
+                       "cpu": float(sent["cpu"])}
+            except (ValueError, KeyError, TypeError):
                 unsafe = True  # a case wrote on the worker's own pipe
             pending = b""  # one record in flight: the worker waits for the ack
             if unsafe:
@@ -401,10 +410,7 @@ def main():
             else:
                 out.drain()  # what the case wrote just before its record
                 err.drain()
-                (o, on), (e, en) = out.take(), err.take()
-                record.update(how="in-process", signal=None, timed_out=False,
-                              out=o, err=e, out_bytes=on, err_bytes=en)
-                emit(i, record)
+                emit(i, make_record("in-process", out, err, **ran))
             i += 1
             if restart or i == len(cases):
                 break
