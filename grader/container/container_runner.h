@@ -103,5 +103,8 @@ struct CliOptions {
 // Throws ipc::Fatal for an engine other than docker or podman.
 std::unique_ptr<ContainerRunner> MakeCliRunner(const std::string& engine,
                                                const CliOptions& options);
+// The environment variable that sets CliOptions::job_label_value for the
+// one-argument MakeCliRunner (what `grader` uses); unset or empty = "1".
+inline constexpr const char* kJobLabelEnv = "IPC_GRADER_JOB_LABEL";
 
 }  // namespace ipc::container

@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <string>
 
+#include <unistd.h>
+
 namespace ipc::e2e {
 
 // Runs `cmd` through /bin/sh; returns its exit status and stdout+stderr.
@@ -53,12 +55,26 @@ inline std::string VariantCmd(const std::string& solution, const std::string& di
          " commit -qam variant && " + git + " tag -f -a final -m final >/dev/null";
 }
 
-// Containers a `grader` process labelled (job label value 1, its default),
-// as a space-separated list of ids. Other suites label theirs with values
-// of their own, so running in parallel they are not counted here.
+// The job label value of the `grader` processes this test process starts:
+// its own (IPC_GRADER_JOB_LABEL, set once and inherited by every child), so
+// that suites of other checkouts grading on the same engine at the same time
+// are not counted as ours, nor ours as theirs.
+inline const std::string& TestJobLabel() {
+  static const std::string label = [] {
+    std::string v = "e2e-" + std::to_string(::getpid());
+    ::setenv("IPC_GRADER_JOB_LABEL", v.c_str(), 1);
+    return v;
+  }();
+  return label;
+}
+[[maybe_unused]] inline const bool kTestJobLabelSet = !TestJobLabel().empty();
+
+// Containers this test process's `grader` runs labelled, as a
+// space-separated list of ids.
 inline std::string GraderContainers() {
   std::string out;
-  Sh("docker ps -aq --filter label=io.ipc-grader.job=1 | tr '\\n' ' '", &out);
+  Sh("docker ps -aq --filter label=io.ipc-grader.job=" + TestJobLabel() + " | tr '\\n' ' '",
+     &out);
   while (!out.empty() && (out.back() == ' ' || out.back() == '\n')) out.pop_back();
   return out;
 }
