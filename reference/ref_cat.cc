@@ -1,5 +1,6 @@
-// ref-cat: the seed cat.py, reproduced exactly (stdout bytes and exit
-// status) as CPython 3.11 runs it:
+// ref-cat: a cat.py as the rubric describes it (oracle_spec.h CatSpec),
+// reproduced exactly (stdout bytes and exit status) as CPython 3.11 runs
+// it; with the assignment's folder and refusal word it is the seed:
 //
 //   filename = sys.stdin.read().strip()
 //   filename_in_litterbox_hopefully = f"./litterbox/{filename}"
@@ -11,7 +12,9 @@
 //
 // Built static so it runs in any grading image whatever its libc.
 //
-// Usage: ref-cat [--stdin-errors=surrogateescape|strict]
+// Usage: ref-cat --folder=NAME --refusal=WORD [--refuse-traversal]
+//                [--never-open] [--always-print=TEXT]
+//                [--stdin-errors=surrogateescape|strict] [--cases]
 //   The error handler CPython gives sys.stdin depends on the locale (see
 //   ErrorHandler in py_text.h). The default, surrogateescape, is what
 //   python:latest (LANG=C.UTF-8) and `su -` (no LANG) both use.
@@ -29,6 +32,7 @@
 
 #include "reference/case_runner.h"
 #include "reference/fd_io.h"
+#include "reference/oracle_spec.h"
 #include "reference/py_text.h"
 
 namespace {
@@ -54,16 +58,18 @@ int Uncaught(std::string_view exception_line) {
   return kPythonUncaught;
 }
 
-// What `print(...)` inside the try prints for the file, or the MEOW line.
-std::string CatFile(const pt::PyStr& path) {
+// What `print(...)` inside the try prints for the file, or the refusal
+// line ("MEOW" + " " + the exception's text).
+std::string CatFile(const pt::PyStr& path, const std::string& refusal) {
+  const std::string meow = refusal + " ";
   const std::optional<std::string> raw =
       pt::EncodeUtf8(path, pt::ErrorHandler::kSurrogateEscape);
   if (!raw) {
     // Unreachable from valid stdin: only U+DC80..DCFF surrogates arise.
-    return "MEOW 'utf-8' codec can't encode character: surrogates not allowed\n";
+    return meow + "'utf-8' codec can't encode character: surrogates not allowed\n";
   }
   // os.fspath -> PyUnicode_FSConverter rejects NUL before any syscall.
-  if (raw->find('\0') != std::string::npos) return "MEOW embedded null byte\n";
+  if (raw->find('\0') != std::string::npos) return meow + "embedded null byte\n";
 
   // FileIO: open(O_RDONLY|O_CLOEXEC) retried on EINTR. Opening a directory
   // read-only succeeds in the kernel; CPython then fstat()s and raises
@@ -72,16 +78,16 @@ std::string CatFile(const pt::PyStr& path) {
   do {
     fd = open(raw->c_str(), O_RDONLY | O_CLOEXEC);
   } while (fd < 0 && errno == EINTR);
-  if (fd < 0) return "MEOW " + pt::OsErrorMessage(errno, path) + "\n";
+  if (fd < 0) return meow + pt::OsErrorMessage(errno, path) + "\n";
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     const int err = errno;
     close(fd);
-    return "MEOW " + pt::OsErrorMessage(err, path) + "\n";
+    return meow + pt::OsErrorMessage(err, path) + "\n";
   }
   if (S_ISDIR(st.st_mode)) {
     close(fd);
-    return "MEOW " + pt::OsErrorMessage(EISDIR, path) + "\n";
+    return meow + pt::OsErrorMessage(EISDIR, path) + "\n";
   }
 
   // f.read(): the whole file in one chunk, so decode error positions are
@@ -89,9 +95,9 @@ std::string CatFile(const pt::PyStr& path) {
   std::string bytes;
   const int read_err = ReadAll(fd, &bytes);
   close(fd);
-  if (read_err != 0) return "MEOW " + pt::OsErrorMessage(read_err) + "\n";
+  if (read_err != 0) return meow + pt::OsErrorMessage(read_err) + "\n";
   if (const auto error = pt::FindUtf8Error(bytes)) {
-    return "MEOW " + pt::Utf8ErrorMessage(bytes, *error) + "\n";
+    return meow + pt::Utf8ErrorMessage(bytes, *error) + "\n";
   }
   // Text mode: universal newlines; print() appends "\n". The decoded text
   // has no surrogates, so it re-encodes to the same (translated) bytes.
@@ -123,40 +129,42 @@ std::string AbsNormPath(const std::string& p) {
   return out.empty() ? "/" : out;
 }
 
-// Seeded faults, for grading the student's own tests against broken cats.
-//   always-meow       prints MEOW whatever the input (never the file)
-//   refuse-traversal  the assignment's commented "secure way" (abspath check)
-//   always-leak       prints a leaked secret whatever the input or the user
-std::string Mutant(const std::string& mutant, const std::string& name) {
-  if (mutant == "always-meow") return "MEOW\n";
-  if (mutant == "always-leak") return "LEAKED: the secret\n";
-  // refuse-traversal: abs_filename.startswith(os.path.abspath("./litterbox/"))
-  if (AbsNormPath("./litterbox/" + name).rfind(AbsNormPath("./litterbox/"), 0) != 0) {
-    return "MEOW Sandbox escaped!\n";
+// The changes a mutant makes (oracle_spec.h): "" when the cat goes on to
+// open the file as usual.
+std::string Mutant(const ipc::reference::CatSpec& spec, const std::string& name) {
+  if (spec.always_print) return *spec.always_print + "\n";
+  if (spec.never_open) return spec.refusal + "\n";
+  // refuse_traversal: abs_filename.startswith(os.path.abspath("./FOLDER/"))
+  if (spec.refuse_traversal &&
+      AbsNormPath("./" + spec.folder + "/" + name).rfind(AbsNormPath("./" + spec.folder + "/"), 0) != 0) {
+    return spec.refusal + " Sandbox escaped!\n";
   }
   return "";
 }
 
 int Main(int argc, char** argv) {
   pt::ErrorHandler stdin_errors = pt::ErrorHandler::kSurrogateEscape;
-  std::string mutant;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
+  std::vector<std::string> rest;
+  std::string err;
+  const auto spec = ipc::reference::CatFromArgs(std::vector<std::string>(argv + 1, argv + argc),
+                                                &rest, &err);
+  for (const auto& arg : rest) {
     if (arg == "--stdin-errors=surrogateescape") {
       stdin_errors = pt::ErrorHandler::kSurrogateEscape;
     } else if (arg == "--stdin-errors=strict") {
       stdin_errors = pt::ErrorHandler::kStrict;
-    } else if (arg == "--mutant=always-meow" || arg == "--mutant=refuse-traversal" ||
-               arg == "--mutant=always-leak") {
-      mutant = std::string(arg.substr(9));
-    } else {
-      std::fprintf(stderr,
-                   "ref-cat: unknown argument '%s'\n"
-                   "usage: ref-cat [--stdin-errors=surrogateescape|strict]\n"
-                   "               [--mutant=always-meow|refuse-traversal|always-leak] [--cases]\n",
-                   argv[i]);
-      return kUsage;
+    } else if (err.empty()) {
+      err = "unknown argument '" + arg + "'";
     }
+  }
+  if (!spec || !err.empty()) {
+    std::fprintf(stderr,
+                 "ref-cat: %s\n"
+                 "usage: ref-cat --folder=NAME --refusal=WORD [--refuse-traversal] [--never-open]\n"
+                 "               [--always-print=TEXT] [--stdin-errors=surrogateescape|strict]\n"
+                 "               [--cases]\n",
+                 err.c_str());
+    return kUsage;
   }
   // CPython ignores SIGPIPE, so a closed stdout is an EPIPE write error.
   signal(SIGPIPE, SIG_IGN);
@@ -167,26 +175,26 @@ int Main(int argc, char** argv) {
     return Uncaught("AttributeError: 'NoneType' object has no attribute 'read'");
   }
   std::string input;
-  if (const int err = ReadAll(STDIN_FILENO, &input); err != 0) {
-    return Uncaught("OSError: " + pt::OsErrorMessage(err));
+  if (const int read_err = ReadAll(STDIN_FILENO, &input); read_err != 0) {
+    return Uncaught("OSError: " + pt::OsErrorMessage(read_err));
   }
   const pt::DecodeResult decoded = pt::DecodeUtf8(input, stdin_errors);
   if (decoded.error) {
     return Uncaught("UnicodeDecodeError: " +
                     pt::Utf8ErrorMessage(input, *decoded.error));
   }
-  const pt::PyStr path = U"./litterbox/" + pt::Strip(decoded.text);
-  if (!mutant.empty()) {
-    const auto name = pt::EncodeUtf8(pt::Strip(decoded.text), pt::ErrorHandler::kSurrogateEscape);
-    const std::string out = Mutant(mutant, name.value_or(""));
-    if (!out.empty()) return WriteAll(STDOUT_FILENO, out) ? 0 : kPythonFlushFailed;
+  const auto folder = pt::DecodeUtf8("./" + spec->folder + "/", pt::ErrorHandler::kSurrogateEscape);
+  const pt::PyStr path = folder.text + pt::Strip(decoded.text);
+  const auto name = pt::EncodeUtf8(pt::Strip(decoded.text), pt::ErrorHandler::kSurrogateEscape);
+  if (const std::string out = Mutant(*spec, name.value_or("")); !out.empty()) {
+    return WriteAll(STDOUT_FILENO, out) ? 0 : kPythonFlushFailed;
   }
 
   // Everything is printed at once: Python's stdout to a pipe or file is
   // block buffered, so only the final bytes are observable anyway. A closed
   // stdout is approximated by CPython's exit-time flush failure (120); the
   // exact status then depends on how much CPython had buffered (unverified).
-  if (!WriteAll(STDOUT_FILENO, CatFile(path))) return kPythonFlushFailed;
+  if (!WriteAll(STDOUT_FILENO, CatFile(path, spec->refusal))) return kPythonFlushFailed;
   return 0;
 }
 

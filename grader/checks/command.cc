@@ -1,8 +1,21 @@
-// command: run a command in the submission folder (typically the build).
-//   run: [make]             argv (a string runs through `bash -c`)
+// command: run commands of the submission in a fresh box (typically the
+// build), and judge what they did.
+//   run: [make]                  argv (a string runs through `bash -c`)
 //   expect_exit: 0
-//   produces: [listener]    paths that must exist afterwards (optional)
-//   stage: build            build (before every other step) | run
+//   produces: [listener]         files that must exist afterwards (the probe
+//                                looks itself: no program of the image is
+//                                asked)
+//   files:                       written into the box first ({token} in a
+//     - {path: listener.c,       content becomes a per-submission secret
+//        content: "..."}         string the submission cannot know)
+//   then:                        further commands, in the same box, after run
+//     - {run: [./listener], expect_stdout: "{token}"}
+//   from: pristine | CHECK       where the box starts: the tree as committed
+//                                (default), or where another command check's
+//                                box ended
+// The box is saved: other checks may start `from` it (the signal checks run
+// the listener this build made).
+// Points: all or nothing.
 #include <fmt/format.h>
 
 #include "checks/types.h"
@@ -12,103 +25,192 @@ namespace {
 
 constexpr double kDefaultTimeout = 60;
 constexpr std::size_t kOutputCap = 16 * 1024;
+constexpr const char* kTokenMark = "{token}";
+
+struct Then {
+  std::vector<std::string> argv;
+  std::string expect_stdout;  // searched in stdout; "" = only exit 0
+};
 
 struct Params {
   std::vector<std::string> argv;
   int expect_exit = 0;
   std::vector<std::string> produces;
-  int group = 0;
+  std::vector<protocol::FileOverlay> files;
+  std::vector<Then> then;
+  std::string from;  // "" = pristine; else a check id
 };
 
-Params Parse(const rubric::Check& check) {
-  auto r = ParamsReader(check);
-  Params p;
-  YAML::Node run = r.Child("run");
-  if (!run) r.FailKey("run", "missing required key 'run'");
-  if (run.IsScalar()) {
-    p.argv = {"bash", "-c", run.as<std::string>()};
-  } else {
-    p.argv = r.RequireStringList("run");
-    if (p.argv.empty()) r.Fail(run, "'run' must not be empty");
+std::vector<std::string> ReadArgv(rubric::NodeReader& r, const std::string& key) {
+  YAML::Node run = r.Child(key);
+  if (!run) r.FailKey(key, "missing required key '" + key + "'");
+  if (run.IsScalar()) return {"bash", "-c", run.as<std::string>()};
+  std::vector<std::string> argv = r.RequireStringList(key);
+  if (argv.empty()) r.Fail(run, "'" + key + "' must not be empty");
+  return argv;
+}
+
+std::string Replace(std::string text, const std::string& token) {
+  for (std::size_t at = 0; (at = text.find(kTokenMark, at)) != std::string::npos;
+       at += token.size()) {
+    text.replace(at, std::string(kTokenMark).size(), token);
   }
+  return text;
+}
+
+Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
+  auto r = ParamsReader(check);
+  if (r.Has("stage")) {
+    r.FailKey("stage", "'stage' is gone: every check now runs in a fresh box of its own; "
+                       "say where it starts with 'from' (pristine, or a command check's id)");
+  }
+  Params p;
+  p.argv = ReadArgv(r, "run");
   p.expect_exit = static_cast<int>(r.OptInt("expect_exit").value_or(0));
   p.produces = r.OptStringList("produces").value_or(std::vector<std::string>{});
-  const std::string stage = r.OptString("stage").value_or("build");
-  if (stage == "build") {
-    p.group = 0;
-  } else if (stage == "run") {
-    p.group = 1;
-  } else {
-    r.FailKey("stage", "'stage' must be 'build' or 'run', got '" + stage + "'");
+  if (YAML::Node files = r.Child("files")) {
+    if (!files.IsSequence()) r.FailKey("files", "'files' must be a list of {path, content}");
+    for (const auto& node : files) {
+      rubric::NodeReader fr(node, r.file(), r.what() + " file");
+      protocol::FileOverlay f;
+      f.path = fr.RequireString("path");
+      f.content = fr.RequireString("content");
+      f.mode = static_cast<int>(fr.OptInt("mode").value_or(0644));
+      fr.RejectUnknown();
+      p.files.push_back(std::move(f));
+    }
   }
+  if (YAML::Node then = r.Child("then")) {
+    if (!then.IsSequence()) r.FailKey("then", "'then' must be a list of {run, expect_stdout}");
+    for (const auto& node : then) {
+      rubric::NodeReader tr(node, r.file(), r.what() + " then");
+      Then t;
+      t.argv = ReadArgv(tr, "run");
+      t.expect_stdout = tr.OptString("expect_stdout").value_or("");
+      tr.RejectUnknown();
+      p.then.push_back(std::move(t));
+    }
+  }
+  p.from = RequireEarlierCommand(r, "from", check, rubric);
   r.RejectUnknown();
   return p;
+}
+
+std::string Text(const std::vector<std::string>& argv) {
+  std::string cmd;
+  for (const auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;
+  return cmd;
+}
+
+std::string Output(const protocol::ProcessResult& pr) {
+  std::string out = pr.stdout_data + pr.stderr_data;
+  if (pr.stdout_bytes + pr.stderr_bytes > pr.stdout_data.size() + pr.stderr_data.size()) {
+    out += "\n[output truncated]";
+  }
+  return out;
+}
+
+bool Exited(const protocol::ProcessResult& pr, int code) {
+  return pr.started && !pr.timed_out && !pr.term_signal && pr.exit_code == code;
 }
 
 class Command : public CheckType {
  public:
   std::string Name() const override { return "command"; }
-  void Validate(const rubric::Check& c, const rubric::Rubric&) const override { Parse(c); }
+  void Validate(const rubric::Check& c, const rubric::Rubric& rubric) const override {
+    Parse(c, rubric);
+  }
 
-  void Plan(const rubric::Check& c, const rubric::Rubric&, PlanBuilder& plan) const override {
-    const Params p = Parse(c);
-    protocol::Step step;
-    step.kind = protocol::Step::Kind::kExec;
-    step.group = p.group;
-    step.process.argv = p.argv;
-    step.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
-    step.process.output_cap = kOutputCap;
-    plan.Add(c, "run", step);
-    if (!p.produces.empty()) {
-      // A separate step after the command sees what it left behind; `ls -ld`
-      // prints one line per path that exists, and fails for those that don't.
-      protocol::Step look;
-      look.group = p.group + 1;  // after the command, not beside it
-      look.process.argv = {"ls", "-ld", "--"};
-      for (const auto& f : p.produces) look.process.argv.push_back(f);
-      look.process.timeout_s = 10;
-      plan.Add(c, "produces", look);
+  void Plan(const rubric::Check& c, const rubric::Rubric& rubric,
+            PlanBuilder& plan) const override {
+    const Params p = Parse(c, rubric);
+    const std::string token = plan.Token(c, "token");
+    protocol::Box box;
+    box.from = p.from.empty() ? protocol::kFromPristine : PlanBuilder::FromCheck(p.from);
+    box.save = true;
+    for (auto f : p.files) {
+      f.content = Replace(f.content, token);
+      box.files.push_back(std::move(f));
     }
+    auto exec = [&](const std::string& id, const std::vector<std::string>& argv) {
+      protocol::Step s;
+      s.id = id;
+      s.process.argv = argv;
+      for (auto& a : s.process.argv) a = Replace(a, token);
+      s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
+      s.process.output_cap = kOutputCap;
+      return s;
+    };
+    box.steps.push_back(exec("run", p.argv));
+    for (std::size_t i = 0; i < p.then.size(); ++i) {
+      box.steps.push_back(exec("then." + std::to_string(i + 1), p.then[i].argv));
+    }
+    if (!p.produces.empty()) {
+      protocol::Step look;
+      look.id = "produces";
+      look.kind = protocol::Step::Kind::kStat;
+      look.paths = p.produces;
+      box.steps.push_back(std::move(look));
+    }
+    plan.AddBox(c, "run", std::move(box));
   }
 
   Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
-    const Params p = Parse(c);
+    const Params p = Parse(c, *ev.rubric);
+    const std::string token = ev.Token(c, "token");
     const auto* run = ev.Step(c, "run");
     if (auto missing = MissingStep(ev, run)) return *missing;
     const auto& pr = run->process;
-    std::string cmd;
-    for (const auto& a : p.argv) cmd += (cmd.empty() ? "" : " ") + a;
+    const std::string cmd = Text(p.argv);
     Outcome o;
     o.expected = fmt::format("`{}` exits {}", cmd, p.expect_exit);
     o.student = DescribeExit(pr);
-    o.output = pr.stdout_data + pr.stderr_data;
-    if (pr.stdout_bytes + pr.stderr_bytes > pr.stdout_data.size() + pr.stderr_data.size()) {
-      o.output += "\n[output truncated]";
-    }
-    const bool ok = pr.started && !pr.timed_out && !pr.term_signal && pr.exit_code &&
-                    *pr.exit_code == p.expect_exit;
-    if (!ok) {
-      o.status = report::CheckStatus::kFail;
+    o.output = Output(pr);
+    o.status = report::CheckStatus::kFail;
+    if (!Exited(pr, p.expect_exit)) {
       o.message = fmt::format("`{}` {} (expected exit {}). The command's output is below.",
                               cmd, DescribeExit(pr), p.expect_exit);
+      return o;
+    }
+    for (std::size_t i = 0; i < p.then.size(); ++i) {
+      const auto* then = ev.Step(c, "then." + std::to_string(i + 1));
+      if (auto missing = MissingStep(ev, then)) return *missing;
+      const std::string next = Replace(Text(p.then[i].argv), token);
+      const std::string want = Replace(p.then[i].expect_stdout, token);
+      const auto& tp = then->process;
+      const bool printed = want.empty() || tp.stdout_data.find(want) != std::string::npos;
+      if (Exited(tp, 0) && printed) continue;
+      o.student += fmt::format("; then `{}` {}", next, DescribeExit(tp));
+      o.output += "\n$ " + next + "\n" + Output(tp);
+      if (!p.files.empty()) {
+        std::string replaced;
+        for (const auto& f : p.files) replaced += (replaced.empty() ? "" : ", ") + f.path;
+        o.message = fmt::format(
+            "`{}` did not build from the files it should use: with {} replaced by a small "
+            "program that prints a token, `{}` {} and printed '{}' instead of the token.",
+            cmd, replaced, next, DescribeExit(tp), Abbrev(tp.stdout_data, 80));
+      } else {
+        o.message = fmt::format("after `{}`, `{}` {}{}.", cmd, next, DescribeExit(tp),
+                                printed ? "" : " without printing what it should");
+      }
       return o;
     }
     if (!p.produces.empty()) {
       const auto* look = ev.Step(c, "produces");
       if (auto missing = MissingStep(ev, look)) return *missing;
-      const auto& lp = look->process;
-      if (!lp.started || lp.timed_out || lp.term_signal) {
-        // Not an answer about the student's files: the grader's own `ls`
-        // did not run to the end (e.g. a fork bomb took every pid).
-        return Outcome::Error("the grader could not look for what `" + cmd + "` should produce (" +
-                              (lp.started ? DescribeExit(lp) : lp.error) + ")");
+      std::vector<std::string> absent;
+      for (const auto& st : look->stats) {
+        if (!st.exists) {
+          absent.push_back(st.path);
+        } else if (st.type != "file") {
+          absent.push_back(st.path + " (a " + st.type + ", not a file)");
+        }
       }
-      if (!lp.exit_code || *lp.exit_code != 0) {
-        o.status = report::CheckStatus::kFail;
-        std::string want;
-        for (const auto& f : p.produces) want += (want.empty() ? "" : ", ") + f;
-        o.message = fmt::format("`{}` succeeded but did not produce {}.", cmd, want);
-        o.student += "; missing: " + Abbrev(look->process.stderr_data);
+      if (!absent.empty()) {
+        std::string list;
+        for (const auto& a : absent) list += (list.empty() ? "" : ", ") + a;
+        o.message = fmt::format("`{}` succeeded but did not produce {}.", cmd, list);
+        o.student += "; missing: " + list;
         return o;
       }
     }

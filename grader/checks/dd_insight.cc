@@ -1,19 +1,20 @@
-// dd_insight: the assignment's DD test (test_full_dd.sh) expects MEOW when
-// garfield asks for ../secret.txt through `su - garfield`. It passes for the
-// wrong reason: `su -` moves the working directory to garfield's home, where
-// ./litterbox/../secret.txt does not exist (ENOENT). This check reproduces
-// the set-up on the submission's tree and runs the REFERENCE cat (the insight
-// is about the design, not the student's cat) as the user, the assignment's
-// way and from the repository folder, and reports whether the protection is
-// real (EACCES) or accidental (ENOENT), and whether legitimate reads work.
-//   user:      garfield             (default)
-//   reference: [ref-cat]            (default)
-//   secret:    ../secret.txt        name given on stdin (default)
-//   legit:     treasure.txt         a name that should be readable (default)
-//   folder:    litterbox            the cat's folder (default)
-//   refusal:   MEOW                 (default)
-//   setup:     bash, as root        (default: test_full_dd.sh's four lines,
-//                                    adduser as the useradd that does the same)
+// dd_insight: a distrustful-decomposition set-up that runs a cat as an
+// unprivileged user `su -` (as the assignment's DD test does) may refuse a
+// secret for the wrong reason: `su -` moves the working directory to the
+// user's home, where ./FOLDER/../secret does not exist (ENOENT). This check
+// does the set-up on the submission's tree and runs the REFERENCE cat (the
+// insight is about the design, not the student's cat) as the user, the
+// set-up's way and from the repository folder, and reports whether the
+// protection is real (EACCES) or accidental (ENOENT), and whether
+// legitimate reads work.
+//   reference: cat                 a path_cat program of the rubric's
+//                                  `programs:` (its folder and refusal word)
+//   user:      garfield            the unprivileged user the set-up creates
+//   setup:     "useradd ...; chgrp ..."   bash, as root
+//   secret:    ../secret.txt       name given on stdin that must be refused
+//   legit:     treasure.txt        a name that should be readable
+//   data_files: true               the rubric's data files where missing
+// All of it runs in one box of the grader's own, before any student code.
 // Points: usually 0 (an insight: always passes once it could be observed).
 // With points, it passes only when the protection is real.
 #include "checks/dd_insight.h"
@@ -23,51 +24,95 @@
 #include <cctype>
 #include <cerrno>
 
-#include "checks/dd_insight_script.h"
-#include "checks/test_adequacy.h"
+
 
 namespace ipc::checks {
 namespace {
 
-constexpr double kDefaultTimeout = 60;
-constexpr std::size_t kOutputCap = 64 * 1024;  // ten small outputs, raw
+constexpr double kDefaultTimeout = 30;
+constexpr std::size_t kOutputCap = 16 * 1024;
 
 struct Params {
-  DdScriptParams script;
-  std::string refusal = "MEOW";
+  std::string user;
+  std::vector<std::string> reference;  // argv, tool first
+  std::string secret;
+  std::string legit;
+  std::string folder;
+  std::string refusal;
+  std::string setup;
+  bool data_files = true;
 };
 
-Params Parse(const rubric::Check& check) {
+Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   auto r = ParamsReader(check);
   Params p;
-  p.script.user = r.OptString("user").value_or("garfield");
+  p.user = r.RequireString("user");
   // adduser's default NAME_REGEX; also keeps the name safe in messages.
-  bool ok_user =
-      !p.script.user.empty() && p.script.user.size() <= 32 &&
-      (std::islower(static_cast<unsigned char>(p.script.user[0])) || p.script.user[0] == '_');
-  for (unsigned char ch : p.script.user)
-    ok_user &= std::islower(ch) || std::isdigit(ch) || ch == '_' || ch == '-';
-  if (!ok_user) r.FailValue("user", "'user' must be a lower-case user name such as garfield");
-  p.script.reference = PlanBuilder::ResolveTools(
-      r.OptStringList("reference").value_or(std::vector<std::string>{"ref-cat"}));
-  if (p.script.reference.empty()) r.FailValue("reference", "'reference' must not be empty");
-  p.script.secret = r.OptString("secret").value_or("../secret.txt");
-  p.script.legit = r.OptString("legit").value_or("treasure.txt");
-  p.script.folder = r.OptString("folder").value_or("litterbox");
-  for (const char* key : {"secret", "legit", "folder"}) {
-    const std::string& v = key == std::string("secret")  ? p.script.secret
-                           : key == std::string("legit") ? p.script.legit
-                                                         : p.script.folder;
+  bool ok_user = !p.user.empty() && p.user.size() <= 32 &&
+                 (std::islower(static_cast<unsigned char>(p.user[0])) || p.user[0] == '_');
+  for (unsigned char ch : p.user) ok_user &= std::islower(ch) || std::isdigit(ch) || ch == '_' || ch == '-';
+  if (!ok_user) r.FailValue("user", "'user' must be a lower-case user name");
+  if (YAML::Node ref = r.Child("reference"); ref && ref.IsSequence()) {
+    r.FailValue("reference", "'reference' now names a program of the rubric's 'programs'");
+  }
+  const auto& program = RequireProgram(r, "reference", ProgramsOf(rubric));
+  const auto* cat = std::get_if<reference::CatSpec>(&program.spec);
+  if (cat == nullptr) r.FailValue("reference", "dd_insight's reference must be a path_cat program");
+  p.reference = reference::ReferenceArgv(program.spec);
+  p.folder = cat->folder;
+  p.refusal = cat->refusal;
+  p.secret = r.RequireString("secret");
+  p.legit = r.RequireString("legit");
+  for (const char* key : {"secret", "legit"}) {
+    const std::string& v = key == std::string("secret") ? p.secret : p.legit;
     if (v.empty() || v.find('\n') != std::string::npos || v.find('\0') != std::string::npos) {
       r.FailValue(key, std::string("'") + key + "' must be a non-empty name on one line");
     }
   }
-  if (p.script.folder[0] == '/')
-    r.FailValue("folder", "'folder' must be relative to the repository");
-  p.refusal = r.OptString("refusal").value_or("MEOW");
-  p.script.setup = r.OptString("setup").value_or(DefaultDdSetup(p.script.user, p.script.folder));
+  p.setup = r.RequireString("setup");
+  p.data_files = r.OptBool("data_files").value_or(true);
   r.RejectUnknown();
   return p;
+}
+
+// "litterbox/../secret.txt" -> "secret.txt", lexically.
+std::string DisplayPath(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string part = path.substr(start, end - start);
+    if (part == "..") {
+      if (!parts.empty() && parts.back() != "..") {
+        parts.pop_back();
+      } else {
+        parts.push_back(part);
+      }
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (const auto& part : parts) out += (out.empty() ? "" : "/") + part;
+  return out.empty() ? "." : out;
+}
+
+// The paths whose modes the message shows: the repository folder, the
+// cat's folder, and the two files as the cat would open them.
+std::vector<std::string> ModePaths(const Params& p) {
+  return {".", p.folder, DisplayPath(p.folder + "/" + p.legit),
+          DisplayPath(p.folder + "/" + p.secret)};
+}
+
+// "-rw-r--r-- root root", as `ls -l` shows it.
+std::string LsMode(const protocol::PathStat& st) {
+  if (!st.exists) return "missing";
+  std::string m = st.type == "dir" ? "d" : st.type == "symlink" ? "l" : "-";
+  const char* rwx = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i) m += (st.mode & (0400 >> i)) ? rwx[i] : '-';
+  return m + " " + (st.user.empty() ? std::to_string(st.uid) : st.user) + " " +
+         (st.group.empty() ? std::to_string(st.gid) : st.group);
 }
 
 enum class Access { kRead, kNotFound, kDenied, kOtherRefusal };
@@ -97,9 +142,9 @@ std::optional<int> ErrnoIn(const std::string& text) {
   return n;
 }
 
-CatRun Classify(const DdObservation& o, const std::string& refusal) {
+CatRun Classify(const protocol::ProcessResult& o, const std::string& refusal) {
   CatRun run;
-  run.text = Trim(o.out);
+  run.text = Trim(o.stdout_data);
   if (run.text.rfind(refusal, 0) != 0) {
     run.access = Access::kRead;
     return run;
@@ -149,107 +194,125 @@ bool FolderInTree(const fetch::Snapshot& snapshot, const std::string& folder) {
 class DdInsight : public CheckType {
  public:
   std::string Name() const override { return "dd_insight"; }
-  void Validate(const rubric::Check& c, const rubric::Rubric&) const override { Parse(c); }
+  void Validate(const rubric::Check& c, const rubric::Rubric& rubric) const override {
+    Parse(c, rubric);
+  }
 
-  void Plan(const rubric::Check& c, const rubric::Rubric&, PlanBuilder& plan) const override {
-    const Params p = Parse(c);
-    protocol::Step s;
-    s.group = kAfterCasesGroup;
-    s.sandbox = c.id;
-    s.sandbox_from = "";   // the tree as CI has it when test_full_dd.sh runs
-    s.at_workdir = true;   // paths as in the assignment (/root)
-    s.fresh_users = true;  // the set-up creates the user
-    s.process.argv = {"bash", "-c", DdScript(p.script)};
-    s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
-    s.process.output_cap = kOutputCap;
-    plan.Add(c, "run", std::move(s));
+  void Plan(const rubric::Check& c, const rubric::Rubric& rubric,
+            PlanBuilder& plan) const override {
+    const Params p = Parse(c, rubric);
+    const double timeout = c.timeout_s.value_or(kDefaultTimeout);
+    protocol::Box box;
+    if (p.data_files) box.files = plan.DataFiles();
+    auto exec = [&](const std::string& id, std::vector<std::string> argv) {
+      protocol::Step s;
+      s.id = id;
+      s.student = false;
+      s.process.argv = std::move(argv);
+      s.process.timeout_s = timeout;
+      s.process.output_cap = kOutputCap;
+      return s;
+    };
+    box.steps.push_back(exec("setup", {"bash", "-c", p.setup}));
+    box.steps.push_back(exec("home", {"getent", "passwd", p.user}));
+    protocol::Step modes;
+    modes.id = "modes";
+    modes.kind = protocol::Step::Kind::kStat;
+    modes.student = false;
+    modes.paths = ModePaths(p);
+    box.steps.push_back(std::move(modes));
+    for (const auto& [id, name, login] :
+         std::vector<std::tuple<std::string, std::string, bool>>{{"su-secret", p.secret, true},
+                                                                 {"su-legit", p.legit, true},
+                                                                 {"repo-secret", p.secret, false},
+                                                                 {"repo-legit", p.legit, false}}) {
+      protocol::Step s = exec(id, PlanBuilder::ResolveTools(p.reference));
+      s.process.user = p.user;
+      s.process.login_shell = login;
+      s.process.stdin_data = name;
+      box.steps.push_back(std::move(s));
+    }
+    plan.AddBox(c, "insight", std::move(box));
   }
 
   Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
-    const Params p = Parse(c);
-    const DdScriptParams& sp = p.script;
-    const auto* step = ev.Step(c, "run");
-    if (auto missing = MissingStep(ev, step)) return *missing;
-    const auto& pr = step->process;
-    if (!pr.started || pr.timed_out) {
-      return Outcome::Error("the grader's DD experiment " + DescribeExit(pr) + ": " +
-                            Abbrev(pr.stderr_data, 300));
-    }
-    std::string err;
-    const auto obs = ParseDdObservations(pr.stdout_data, &err);
-    if (!obs) {
-      if (pr.stdout_bytes > pr.stdout_data.size()) {
-        err += fmt::format(" (its output was cut at {} of {} bytes)", pr.stdout_data.size(),
-                           pr.stdout_bytes);
-      }
-      return Outcome::Error("the grader's DD experiment: " + err);
-    }
-    auto find = [&](const std::string& name) -> const DdObservation* {
-      auto it = obs->find(name);
-      return it == obs->end() ? nullptr : &it->second;
-    };
-    const DdObservation* setup = find(kDdSetup);
-    if (setup == nullptr) {
-      return Outcome::Error("the grader's DD experiment reported nothing (" + DescribeExit(pr) +
-                            "): " + Abbrev(pr.stderr_data, 300));
-    }
-    if (setup->status != 0) {
+    const Params p = Parse(c, *ev.rubric);
+    const auto* setup = ev.Step(c, "setup");
+    if (auto missing = MissingStep(ev, setup)) return *missing;
+    if (auto failed = GraderStepFailed("the DD set-up", setup->process)) return *failed;
+    if (setup->process.exit_code != 0) {
       Outcome o = Outcome::Fail("");
-      const std::string why = Abbrev(Trim(setup->err), 200);
-      if (ev.snapshot != nullptr && !FolderInTree(*ev.snapshot, sp.folder)) {
+      const std::string why = Abbrev(Trim(setup->process.stderr_data), 200);
+      if (ev.snapshot != nullptr && !FolderInTree(*ev.snapshot, p.folder)) {
         o.message = fmt::format(
-            "The assignment's DD set-up (chgrp ./{0}) cannot run: there is no {0}/ folder in "
-            "the repository, so there is nothing for {1} to be confined to ({2}).",
-            sp.folder, sp.user, why);
+            "The DD set-up cannot run: there is no {0}/ folder in the repository, so there is "
+            "nothing for {1} to be confined to ({2}).",
+            p.folder, p.user, why);
       } else {
-        o.message =
-            fmt::format("The assignment's DD set-up failed (exit {}): {}", setup->status, why);
+        o.message = fmt::format("The DD set-up failed (exit {}): {}",
+                                setup->process.exit_code.value_or(-1), why);
       }
-      o.expected = "the assignment's DD set-up runs on the submission";
+      o.expected = "the DD set-up runs on the submission";
       o.student = "set-up failed: " + why;
-      o.output = setup->out + setup->err;
+      o.output = setup->process.stdout_data + setup->process.stderr_data;
       return o;
     }
     CatRun runs[4];
-    const char* names[4] = {kDdSuSecret, kDdSuLegit, kDdRepoSecret, kDdRepoLegit};
+    const char* names[4] = {"su-secret", "su-legit", "repo-secret", "repo-legit"};
     for (int i = 0; i < 4; ++i) {
-      const DdObservation* o = find(names[i]);
-      if (o == nullptr) {
-        return Outcome::Error(fmt::format("the grader's DD experiment did not report '{}': {}",
-                                          names[i], Abbrev(pr.stderr_data, 300)));
-      }
+      const auto* run = ev.Step(c, names[i]);
+      if (auto missing = MissingStep(ev, run)) return *missing;
       // The reference cat exits 0 on every input; anything else is su or
       // the image failing, not the submission.
-      if (o->status != 0) {
-        return Outcome::Error(
-            fmt::format("running the reference cat as {} ({}) failed with exit {}: {}", sp.user,
-                        names[i], o->status, Abbrev(Trim(o->err), 200)));
+      if (auto failed = GraderStepFailed(fmt::format("running the reference cat as {} ({})",
+                                                     p.user, names[i]),
+                                         run->process)) {
+        return *failed;
       }
-      runs[i] = Classify(*o, p.refusal);
+      if (run->process.exit_code != 0) {
+        return Outcome::Error(fmt::format("running the reference cat as {} ({}) failed with exit "
+                                          "{}: {}",
+                                          p.user, names[i], run->process.exit_code.value_or(-1),
+                                          Abbrev(Trim(run->process.stderr_data), 200)));
+      }
+      runs[i] = Classify(run->process, p.refusal);
     }
+    std::string home;
+    if (const auto* h = ev.Step(c, "home")) {
+      // name:x:uid:gid:gecos:home:shell
+      const std::string line = Trim(h->process.stdout_data);
+      std::size_t at = 0;
+      for (int field = 0; field < 5 && at != std::string::npos; ++field) {
+        at = line.find(':', at);
+        if (at != std::string::npos) ++at;
+      }
+      if (at != std::string::npos) home = line.substr(at, line.find(':', at) - at);
+    }
+    if (home.empty()) home = p.user + "'s home";
+    const std::string secret_file = DisplayPath(p.folder + "/" + p.secret);
+    const std::string workdir = ev.rubric ? ev.rubric->workdir : "the repository";
+    std::string modes;
+    std::string secret_mode;
+    if (const auto* look = ev.Step(c, "modes")) {
+      for (std::size_t i = 0; i < look->stats.size(); ++i) {
+        std::string mode = LsMode(look->stats[i]);
+        const std::string shown = i == 0 ? "the repository folder" : look->stats[i].path;
+        modes += fmt::format("{}{} {}", modes.empty() ? "" : "; ", shown, mode);
+        // "-rw-r--r--": the 8th character is the read bit for others.
+        if (mode.size() >= 10 && mode[7] == 'r') mode += " (readable by everyone)";
+        if (i + 1 == look->stats.size()) secret_mode = mode;
+      }
+    }
+    struct Sp {
+      const std::string& user;
+      const std::string& folder;
+      const std::string& secret;
+      const std::string& legit;
+    } sp{p.user, p.folder, p.secret, p.legit};
     const CatRun& su_secret = runs[0];
     const CatRun& su_legit = runs[1];
     const CatRun& repo_secret = runs[2];
     const CatRun& repo_legit = runs[3];
-    const DdObservation* home_obs = find(kDdHome);
-    std::string home = home_obs ? Trim(home_obs->out) : "";
-    if (home.empty()) home = sp.user + "'s home";
-    const std::string secret_file = DisplayPath(sp.folder + "/" + sp.secret);
-    const std::string workdir = ev.rubric ? ev.rubric->workdir : "the repository";
-
-    // Modes after the set-up, "secret.txt -rw-r--r-- root root".
-    std::string modes;
-    std::string secret_mode;
-    const auto paths = DdModePaths(sp);
-    for (std::size_t i = 0; i < paths.size(); ++i) {
-      const DdObservation* m = find(DdModeName(i));
-      std::string mode = m && m->status == 0 ? Trim(m->out) : "missing";
-      const std::string shown = i == 0 ? "the repository folder" : DisplayPath(paths[i]);
-      modes += fmt::format("{}{} {}", modes.empty() ? "" : "; ", shown, mode);
-      // "-rw-r--r--": the 8th character is the read bit for others.
-      if (mode.size() >= 10 && mode[7] == 'r') mode += " (readable by everyone)";
-      if (i + 1 == paths.size()) secret_mode = mode;
-    }
 
     const bool real = repo_secret.access == Access::kDenied;
     std::string verdict;

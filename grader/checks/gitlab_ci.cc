@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "checks/ci_runs.h"
 #include "checks/gitlab_ci_parse.h"
 #include "checks/gitlab_ci_scan.h"
+#include "util/sha256.h"
 
 namespace ipc::checks {
 namespace {
@@ -13,10 +15,6 @@ constexpr double kDefaultTimeout = 30;  // per attempt; the model job takes ~3 s
 constexpr long long kMaxReruns = 10;
 constexpr std::size_t kOutputCap = 256 * 1024;
 constexpr std::size_t kTailBytes = 4000;
-// After every other type's steps (they use groups 0 to 2): the job runs the
-// student's commands as root, and whatever they leave outside /root (users,
-// files in /tmp) must not reach another check.
-constexpr int kGroup = 10;
 
 // Runs the job's commands, which arrive in IPC_CI_N and IPC_CI_0.. (the
 // environment carries the student's bytes verbatim, so no student text is
@@ -39,9 +37,6 @@ for ipc_ci_line in "${ipc_ci_lines[@]}"; do
 done
 )";
 
-constexpr const char* kRunLocally =
-    "docker run -it --rm --mount type=bind,source=\"$(pwd)\",target=/root -w /root "
-    "python:latest bash";
 
 struct Params {
   std::string job;
@@ -49,6 +44,10 @@ struct Params {
   std::vector<std::string> scripts;
   int reruns = 2;
   double timeout_s = kDefaultTimeout;
+  // Said to a student whose job failed: how to run it at home.
+  std::string run_locally;
+  // Said when a run failed once and passed on a rerun.
+  std::string flaky_note;
 };
 
 Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
@@ -69,6 +68,10 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   }
   p.reruns = static_cast<int>(reruns);
   p.timeout_s = check.timeout_s.value_or(kDefaultTimeout);
+  p.run_locally = r.OptString("run_locally").value_or("");
+  p.flaky_note = r.OptString("flaky_note").value_or(
+      "a test that races (for example, one that reads a program's output before the program has "
+      "written it) can fail a correct program");
   const double worst = p.timeout_s * (p.reruns + 1);
   if (worst >= rubric.limits.wall_s) {
     r.FailKey("reruns", fmt::format("{} attempts of {} s each can outlast the container's "
@@ -139,30 +142,6 @@ std::string Notes(const Params& p, const JobView& v) {
   return out;
 }
 
-// One line per test script the job does not run.
-std::vector<std::string> ScriptProblems(const rubric::Check& c, const Params& p,
-                                        const JobView& v, const fetch::Snapshot& snap) {
-  std::vector<std::string> out;
-  const auto lines = v.job->Lines();
-  for (const auto& s : p.scripts) {
-    bool runs = false;
-    for (const auto& l : lines) runs |= CommandRunsScript(l, s);
-    if (runs) continue;
-    const std::string absent =
-        snap.ReadFile(s) ? "" : fmt::format(" ({} is not in the repository{} either)", s, AtRef(c));
-    if (auto commented = FindCommentedOut(v.text, s)) {
-      out.push_back(fmt::format("{} is commented out in {}{} (line {}: `{}`): uncomment it so "
-                                "CI runs it{}",
-                                s, kCiFile, AtRef(c), commented->line, commented->text, absent));
-    } else {
-      out.push_back(fmt::format("{} is not run by job '{}' in {}{}: add `- ./{}` to its "
-                                "script{}",
-                                s, v.job->name, kCiFile, AtRef(c), s, absent));
-    }
-  }
-  return out;
-}
-
 bool Passed(const protocol::ProcessResult& pr) {
   return pr.started && !pr.timed_out && !pr.term_signal && pr.exit_code == 0;
 }
@@ -190,6 +169,106 @@ std::string Tail(const protocol::ProcessResult& pr) {
   return head + out;
 }
 
+// The job's environment: what a runner gives every job, and the job's own
+// variables except those that change how a shell, the dynamic linker or
+// Python behaves (named in *dropped).
+std::map<std::string, std::string> Environment(const Params& p, const JobView& v,
+                                               const std::string& workdir,
+                                               std::vector<std::string>* dropped) {
+  std::map<std::string, std::string> env = JobEnvironment(v.job->name, workdir);
+  const RunPolicy policy;
+  for (const auto& [k, val] : v.job->variables) {
+    if (IsUnsafeName(k, policy) || k == "PATH") {
+      dropped->push_back(k);
+      continue;
+    }
+    env[k] = val;
+  }
+  (void)p;
+  return env;
+}
+
+std::string List(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+// One sentence per required script that did not pass in the job.
+std::vector<std::string> ScriptVerdicts(const rubric::Check& c, const Params& p, const JobView& v,
+                                        const fetch::Snapshot& snap,
+                                        const protocol::StepResult& step, bool job_passed) {
+  RunPolicy policy;
+  for (const auto& s : p.scripts) {
+    const auto text = snap.ReadFile(s);
+    policy.committed_sha256.push_back(text ? Sha256Hex(*text) : "");
+  }
+  const auto runs = FindScriptRuns(step.trace, policy);
+  const auto changed = ChangedByJob(step.trace, policy);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < p.scripts.size(); ++i) {
+    const std::string& s = p.scripts[i];
+    const auto it = runs.find(static_cast<int>(i));
+    const bool changed_by_job =
+        std::find(changed.begin(), changed.end(), static_cast<int>(i)) != changed.end();
+    if ((it == runs.end() || it->second.empty()) && changed_by_job) {
+      // Run or not, what ran was not the committed test: a script without
+      // a #! line that the job rewrote runs in a forked shell, unseen.
+      out.push_back(fmt::format("{} was changed by the job (when the job ended it no longer held "
+                                "the committed text), and no run of the committed file was seen: "
+                                "a test only counts as committed",
+                                s));
+      continue;
+    }
+    if (it == runs.end() || it->second.empty()) {
+      const std::string absent =
+          snap.ReadFile(s) ? "" : fmt::format(" ({} is not in the repository{} either)", s, AtRef(c));
+      if (auto commented = FindCommentedOut(v.text, s)) {
+        out.push_back(fmt::format("{} was not run: it is commented out in {}{} (line {}: `{}`); "
+                                  "uncomment it so CI runs it{}",
+                                  s, kCiFile, AtRef(c), commented->line, commented->text, absent));
+      } else {
+        out.push_back(fmt::format("{} was not run by job '{}'{}: add `- ./{}` to its script{}", s,
+                                  v.job->name, AtRef(c), s, absent));
+      }
+      continue;
+    }
+    std::vector<std::string> problems;
+    bool failed = false;
+    std::string how;
+    for (const auto& run : it->second) {
+      for (const auto& pr : run.problems) {
+        if (std::find(problems.begin(), problems.end(), pr) == problems.end()) {
+          problems.push_back(pr);
+        }
+      }
+      if (run.Counts() && !run.Passed()) {
+        failed = true;
+        protocol::ProcessResult end;
+        end.started = true;
+        end.exit_code = run.exit_code;
+        end.term_signal = run.term_signal;
+        how = run.ended ? DescribeExit(end) : "did not end before the job did";
+      }
+    }
+    if (!problems.empty()) {
+      out.push_back(fmt::format("{} did not run as committed and alone, so its verdict does not "
+                                "count: {}",
+                                s, List(problems)));
+    } else if (failed && job_passed) {
+      out.push_back(fmt::format("{} failed ({}) but the job still passed: the job swallowed the "
+                                "failure (e.g. `|| true` or `set +e`), so CI would not show it",
+                                s, how));
+    } else if (failed) {
+      out.push_back(fmt::format("{} failed ({})", s, how));
+    }
+  }
+  if (step.trace_truncated) {
+    out.push_back("the grader's record of the job was cut short, so not every run could be seen");
+  }
+  return out;
+}
+
 class GitlabCi : public CheckType {
  public:
   std::string Name() const override { return "gitlab_ci"; }
@@ -205,23 +284,17 @@ class GitlabCi : public CheckType {
     JobView v;
     Inspect(c, p, *snap, &v);
     if (v.job == nullptr) return;  // Score reports why
+    protocol::Box box;
+    // The tree as committed: the CI job starts from a fresh clone, not from
+    // the grader's own build.
+    box.from = c.ref.empty() ? protocol::kFromPristine : plan.UseTree(c.ref);
+    if (box.from.empty()) return;
+    box.attempts = p.reruns + 1;
     protocol::Step s;
-    s.kind = protocol::Step::Kind::kExec;
-    s.group = kGroup;
-    // A private copy of the tree as committed: the CI job starts from a
-    // fresh clone, not from the workdir after the grader's own build.
-    s.sandbox = "ci-" + c.id;
-    s.sandbox_from = c.ref.empty() ? protocol::kSandboxFromPristine : plan.UseTree(c.ref);
-    if (s.sandbox_from.empty()) return;
-    s.at_workdir = true;   // the scripts hard-code /root, where the text mounts the repo
-    s.fresh_users = true;  // test_full_dd.sh runs `adduser garfield`
-    s.attempts = p.reruns + 1;
+    s.id = "job";
     s.process.argv = {"/bin/bash", "--noprofile", "--norc", "-c", kDriver, "gitlab-ci"};
-    s.process.env = {{"CI", "true"},
-                     {"GITLAB_CI", "true"},
-                     {"CI_JOB_NAME", v.job->name},
-                     {"CI_PROJECT_DIR", rubric.workdir}};
-    for (const auto& [k, val] : v.job->variables) s.process.env[k] = val;
+    std::vector<std::string> dropped;
+    s.process.env = Environment(p, v, rubric.workdir, &dropped);
     const auto lines = v.job->Lines();
     s.process.env["IPC_CI_N"] = std::to_string(lines.size());
     for (std::size_t i = 0; i < lines.size(); ++i) {
@@ -229,7 +302,9 @@ class GitlabCi : public CheckType {
     }
     s.process.timeout_s = p.timeout_s;
     s.process.output_cap = kOutputCap;
-    plan.Add(c, "job", s);
+    s.watch = p.scripts;
+    box.steps.push_back(std::move(s));
+    plan.AddBox(c, "job", std::move(box));
   }
 
   Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
@@ -255,9 +330,7 @@ class GitlabCi : public CheckType {
     std::string expected = fmt::format("{}{}: job {} passes", kCiFile, AtRef(c),
                                        p.job.empty() ? "(the one with a script)" : "'" + p.job + "'");
     if (!p.scripts.empty()) {
-      std::string list;
-      for (const auto& s : p.scripts) list += (list.empty() ? "" : ", ") + s;
-      expected += ", running " + list;
+      expected += ", running " + List(p.scripts) + " to exit 0";
     }
     if (v.job == nullptr) {
       Outcome o = Outcome::Fail(v.problem);
@@ -269,35 +342,36 @@ class GitlabCi : public CheckType {
     if (auto missing = MissingStep(ev, step)) return *missing;
     const auto& last = step->process;
     if (!last.started) {
-      return Outcome::Error("the grader could not start bash for the CI job: " +
-                            DescribeExit(last));
+      return Outcome::Error("the grader could not start the CI job: " + DescribeExit(last));
     }
     const auto lines = v.job->Lines();
-    const auto problems = ScriptProblems(c, p, v, *snap);
-    const int attempts = static_cast<int>(step->failed_attempts.size()) + 1;
+    const int attempts = static_cast<int>(step->earlier_attempts.size()) + 1;
     const int allowed = p.reruns + 1;
+    const bool job_passed = Passed(last);
+    const auto verdicts = ScriptVerdicts(c, p, v, *snap, *step, job_passed);
+    std::vector<std::string> dropped;
+    Environment(p, v, ev.rubric->workdir, &dropped);
 
     Outcome o;
     o.expected = expected;
     o.output = Tail(last);
     std::string message;
-    if (Passed(last)) {
+    if (job_passed) {
       o.student = fmt::format("job '{}' passed", v.job->name);
       if (attempts > 1) {
-        const auto& first = step->failed_attempts.front();
+        const auto& first = step->earlier_attempts.front();
         o.flaky = true;
         o.student += fmt::format(" on attempt {} of {}", attempts, allowed);
         message = fmt::format(
             "The CI job '{}'{} passed on attempt {} of {}; attempt 1 stopped {}. It is reported "
-            "as flaky, not failed: a test script that races can fail a correct program "
-            "(test_listener.sh reads output.log right after sending the signal, before the "
-            "listener has exited and flushed it: stdout to a file is fully buffered).",
-            v.job->name, AtRef(c), attempts, allowed, WhereItStopped(first, lines));
-      } else if (problems.empty()) {
-        message = fmt::format("The CI job '{}'{} passed.", v.job->name, AtRef(c));
+            "as flaky, not failed: {}.",
+            v.job->name, AtRef(c), attempts, allowed, WhereItStopped(first, lines), p.flaky_note);
+      } else if (verdicts.empty()) {
+        message = fmt::format("The CI job '{}'{} passed and ran {}.", v.job->name, AtRef(c),
+                              p.scripts.empty() ? "its commands" : List(p.scripts));
       } else {
-        message = fmt::format("The CI job '{}'{} passed, but it does not run every test "
-                              "script:",
+        message = fmt::format("The CI job '{}'{} passed, but not every test script ran and "
+                              "passed in it:",
                               v.job->name, AtRef(c));
       }
     } else {
@@ -308,22 +382,28 @@ class GitlabCi : public CheckType {
       if (last.timed_out) {
         message += fmt::format(
             " Hint: the job was stopped after {} s; a command waited forever (a program run "
-            "in the foreground, e.g. `./listener` without `&`, or one reading stdin).",
+            "in the foreground without `&`, or one reading stdin).",
             rubric::FormatNumber(p.timeout_s));
       } else {
-        message += fmt::format(" Hint: run the job's commands yourself in the assignment's "
-                               "container ({}) and fix the first one that fails.",
-                               kRunLocally);
+        message += " Hint: run the job's commands yourself in the assignment's container" +
+                   (p.run_locally.empty() ? std::string() : " (" + p.run_locally + ")") +
+                   " and fix the first one that fails.";
       }
     }
-    for (const auto& pr : problems) message += "\n" + pr + ".";
-    if (!problems.empty()) {
-      o.student += fmt::format("; {} of {} test scripts not run", problems.size(),
+    for (const auto& verdict : verdicts) message += "\n" + verdict + ".";
+    if (!verdicts.empty()) {
+      o.student += fmt::format("; {} of {} test scripts did not pass in it", verdicts.size(),
                                p.scripts.size());
+    }
+    if (!dropped.empty()) {
+      message += fmt::format(
+          "\nNote: the job's variable(s) {} were not passed to the job: they change how the "
+          "shell, the dynamic linker or Python behaves, so the tests would not run as written.",
+          List(dropped));
     }
     message += Notes(p, v);
     o.message = message;
-    const bool ok = Passed(last) && problems.empty();
+    const bool ok = job_passed && verdicts.empty();
     o.status = ok ? report::CheckStatus::kPass : report::CheckStatus::kFail;
     o.fraction = ok ? 1 : 0;
     return o;
@@ -333,5 +413,16 @@ class GitlabCi : public CheckType {
 }  // namespace
 
 std::unique_ptr<CheckType> MakeGitlabCiType() { return std::make_unique<GitlabCi>(); }
+
+std::map<std::string, std::string> JobEnvironment(const std::string& job,
+                                                  const std::string& workdir) {
+  return {{"CI", "true"},
+          {"GITLAB_CI", "true"},
+          {"CI_JOB_NAME", job},
+          {"CI_JOB_STAGE", "test"},
+          {"CI_PROJECT_DIR", workdir},
+          {"CI_BUILDS_DIR", workdir.substr(0, workdir.rfind('/') == 0 ? 1 : workdir.rfind('/'))},
+          {"CI_SERVER", "yes"}};
+}
 
 }  // namespace ipc::checks

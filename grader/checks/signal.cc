@@ -2,7 +2,10 @@
 // or blocked in pause()), send a signal, and compare what it printed and how
 // it ended with the reference run under the same conditions.
 //   program:   [./listener]
-//   reference: [ref-listener]
+//   reference: listener            a program of the rubric's `programs:`
+//   from:      build               the command check whose box it starts
+//                                  from (where the program was built);
+//                                  default: the tree as committed
 //   signal:    SIGUSR1
 //   ready:     [SIGINT, SIGUSR1]   handlers that mean "ready" (default: signal)
 //   stdout:    [file, pipe, pty]   stdout is a file in the assignment's test,
@@ -15,7 +18,6 @@
 
 #include <algorithm>
 
-#include "checks/signal_names.h"
 #include "checks/types.h"
 
 namespace ipc::checks {
@@ -23,9 +25,13 @@ namespace {
 
 constexpr double kDefaultTimeout = 5;
 
+using reference::SignalFromName;
+using reference::SignalName;
+
 struct Params {
   std::vector<std::string> program;
-  std::vector<std::string> reference;
+  std::vector<std::string> reference;  // argv, tool first
+  std::string from;                    // "" = pristine; else a command check
   int signal = 0;
   std::vector<int> ready;
   std::vector<protocol::StdoutMode> modes;
@@ -40,11 +46,16 @@ int ParseSignal(rubric::NodeReader& r, const YAML::Node& at, const std::string& 
   return *sig;
 }
 
-Params Parse(const rubric::Check& check) {
+Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   auto r = ParamsReader(check);
   Params p;
   p.program = r.RequireStringList("program");
-  p.reference = r.RequireStringList("reference");
+  if (YAML::Node ref = r.Child("reference"); ref && ref.IsSequence()) {
+    r.FailValue("reference", "'reference' now names a program of the rubric's 'programs' (e.g. "
+                             "reference: listener), whose description configures ref-listener");
+  }
+  p.reference = reference::ReferenceArgv(RequireProgram(r, "reference", ProgramsOf(rubric)).spec);
+  p.from = RequireEarlierCommand(r, "from", check, rubric);
   p.signal = ParseSignal(r, r.node()["signal"], r.RequireString("signal"));
   for (const auto& s : r.OptStringList("ready").value_or(std::vector<std::string>{})) {
     p.ready.push_back(ParseSignal(r, r.node()["ready"], s));
@@ -135,29 +146,43 @@ std::string HowEnded(const protocol::ProcessResult& p) { return DescribeExit(p);
 class Signal : public CheckType {
  public:
   std::string Name() const override { return "signal"; }
-  void Validate(const rubric::Check& c, const rubric::Rubric&) const override { Parse(c); }
+  void Validate(const rubric::Check& c, const rubric::Rubric& rubric) const override {
+    Parse(c, rubric);
+  }
 
-  void Plan(const rubric::Check& c, const rubric::Rubric&, PlanBuilder& plan) const override {
-    const Params p = Parse(c);
+  void Plan(const rubric::Check& c, const rubric::Rubric& rubric,
+            PlanBuilder& plan) const override {
+    const Params p = Parse(c, rubric);
+    auto step = [&](protocol::StdoutMode mode, bool ref) {
+      protocol::Step s;
+      s.id = StepName(mode, ref);
+      s.kind = protocol::Step::Kind::kSignal;
+      s.student = !ref;
+      s.signal = p.signal;
+      s.ready_signals = p.ready;
+      s.ready_on_pause = true;
+      s.process.argv = ref ? PlanBuilder::ResolveTools(p.reference) : p.program;
+      s.process.stdout_mode = mode;
+      s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
+      s.ready_timeout_s = c.timeout_s.value_or(kDefaultTimeout);
+      return s;
+    };
+    // The reference's runs share one box of the grader's own, which runs
+    // before any student code; each run of the student's program gets a
+    // fresh box of its own.
+    protocol::Box ref;
+    for (auto mode : p.modes) ref.steps.push_back(step(mode, true));
+    plan.AddBox(c, "reference", std::move(ref));
     for (auto mode : p.modes) {
-      for (bool ref : {false, true}) {
-        protocol::Step s;
-        s.kind = protocol::Step::Kind::kSignal;
-        s.group = 1;
-        s.signal = p.signal;
-        s.ready_signals = p.ready;
-        s.ready_on_pause = true;
-        s.process.argv = ref ? PlanBuilder::ResolveTools(p.reference) : p.program;
-        s.process.stdout_mode = mode;
-        s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
-        s.ready_timeout_s = c.timeout_s.value_or(kDefaultTimeout);
-        plan.Add(c, StepName(mode, ref), s);
-      }
+      protocol::Box box;
+      box.from = p.from.empty() ? protocol::kFromPristine : PlanBuilder::FromCheck(p.from);
+      box.steps.push_back(step(mode, false));
+      plan.AddBox(c, protocol::StdoutModeName(mode), std::move(box));
     }
   }
 
   Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
-    const Params p = Parse(c);
+    const Params p = Parse(c, *ev.rubric);
     const std::string sig = SignalName(p.signal);
     int passed = 0;
     std::vector<std::pair<std::string, std::string>> problems;  // modes, what went wrong
@@ -171,6 +196,12 @@ class Signal : public CheckType {
       const std::string where = "stdout to a " + protocol::StdoutModeName(mode);
       const auto& sp = st->process;
       const auto& rp = rf->process;
+      // The reference ending by a signal can be the point (a signal it does
+      // not handle); not starting, a timeout or an OOM kill never is.
+      if (!rp.started || rp.timed_out || rp.oom_killed) {
+        return Outcome::Error(fmt::format("the reference program ({}, {}) {}", Text(p.reference),
+                                          where, DescribeExit(rp)));
+      }
       const auto s_lines = Lines(sp.stdout_data, sp.pid);
       const auto r_lines = Lines(rp.stdout_data, rp.pid);
       const auto want_lines = p.expect_output.value_or(r_lines);
@@ -196,17 +227,7 @@ class Signal : public CheckType {
       }
       std::string student = fmt::format("{}: printed {}, {}", where, JoinLines(s_lines),
                                         HowEnded(sp));
-      if (st->signal) {
-        const auto& so = *st->signal;
-        if (!so.ready) {
-          student += fmt::format("; never ready within the wait (no handler for {} seen, "
-                                 "not blocked in pause())", sig);
-        }
-        // A program that spins instead of pause()-ing burns a whole core.
-        if (so.ready && so.ready_wait_s > 0.05 && so.cpu_while_waiting_s > 0.5 * so.ready_wait_s) {
-          student += fmt::format("; busy-waited ({:.2f} s CPU while waiting)", so.cpu_while_waiting_s);
-        }
-      }
+      if (st->signal) student += Waiting(*st->signal, p);
       students.push_back(student);
       references.push_back(fmt::format("{}: printed {}, {}", where, JoinLines(r_lines),
                                        HowEnded(rp)));
@@ -233,8 +254,19 @@ class Signal : public CheckType {
     o.student = Join(students);
     o.reference = Join(references);
     o.fraction = p.modes.empty() ? 0 : static_cast<double>(passed) / static_cast<double>(p.modes.size());
+    // What was seen while it waited, once (the same in every mode as a
+    // rule), even when it passed: a listener that loops instead of pausing
+    // burns a core, and should hear it.
+    std::string waiting;
+    for (auto mode : p.modes) {
+      const auto* st = ev.Step(c, StepName(mode, false));
+      if (st != nullptr && st->signal) waiting = Waiting(*st->signal, p);
+      if (!waiting.empty()) break;
+    }
+    const std::string note = waiting.empty() ? "" : "Seen" + waiting.substr(1) + ".";
     if (problems.empty()) {
       o.status = report::CheckStatus::kPass;
+      o.message = note;
       return o;
     }
     o.status = report::CheckStatus::kFail;
@@ -242,13 +274,40 @@ class Signal : public CheckType {
     for (const auto& [modes, why] : problems) {
       sentences.push_back(fmt::format("With stdout to a {}, after {} your program {}", modes, sig, why));
     }
-    o.message = Join(sentences) + ". " + Hint(p, ev, c);
+    o.message = Join(sentences) + ". " + Hint(p, ev, c) + (note.empty() ? "" : " " + note);
     return o;
   }
 
  private:
   static std::string StepName(protocol::StdoutMode m, bool ref) {
     return (ref ? "reference-" : "student-") + protocol::StdoutModeName(m);
+  }
+  static std::string Text(const std::vector<std::string>& argv) {
+    std::string s;
+    for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+    return s;
+  }
+  // What was seen of the program while the signal waited for it: its state
+  // and its handlers, as /proc showed them, and its CPU time; only what
+  // tells something (a program that slept in pause() says nothing here).
+  static std::string Waiting(const protocol::SignalObservation& so, const Params& p) {
+    std::string caught, missing;
+    for (int s : p.ready) {
+      const bool has = std::find(so.caught.begin(), so.caught.end(), s) != so.caught.end();
+      (has ? caught : missing) += ((has ? caught : missing).empty() ? "" : ", ") + SignalName(s);
+    }
+    const bool busy = so.ready_wait_s > 0.05 && so.cpu_while_waiting_s > 0.5 * so.ready_wait_s;
+    if (so.ready && !busy) return "";
+    std::string seen = fmt::format(
+        "; while it waited for {}: {}{}{}, {:.2f} s of CPU in {:.2f} s", SignalName(p.signal),
+        so.state.empty() ? "it had already ended" : "state " + so.state +
+                                                        (so.state == "R" ? " (running)" : "") +
+                                                        (so.state == "S" ? " (asleep)" : ""),
+        caught.empty() ? "" : ", handlers for " + caught + " installed",
+        missing.empty() ? "" : ", none for " + missing, so.cpu_while_waiting_s, so.ready_wait_s);
+    if (busy) seen += " (it loops instead of waiting in pause())";
+    if (!so.ready) seen += "; the signal was sent after the wait ran out";
+    return seen;
   }
   static std::string Join(const std::vector<std::string>& v) {
     std::string s;

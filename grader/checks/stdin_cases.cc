@@ -1,29 +1,33 @@
 // stdin_cases: a matrix of crafted inputs fed on stdin to the student's
 // program and to the reference, under the same conditions, compared by
 // outcome class (content / refusal / crash + exit code / timeout).
-//   program:   [python, cat.py]     ({dir} = the folder the step runs in)
-//   reference: [ref-cat]
+//   program:   [python, cat.py]     ({dir} = the workdir)
+//   reference: cat                  a path_cat program of the rubric's
+//                                   `programs:` (run as ref-cat)
 //   refusal:   MEOW                 output prefix that means "refused"
-//   sandbox:   cat                  private copy of the submission (optional)
-//   setup:     "mkdir -p litterbox/adir"   bash, as root, in that copy first
+//                                   (default: the program's refusal word)
+//   setup:     "mkdir -p ..."       bash, as root, in the box before the runs
+//   setup_needs: [litterbox/]       what the set-up needs of the tree: when
+//                                   one is missing, a failed set-up is the
+//                                   submission's failure, not the grader's
 //   user:      garfield             run both programs as this user (optional)
 //   login_shell: false              `su - user -c` like test_full_dd.sh
-//   in_process: true                each side runs all its cases in one step
-//                                   when it can (protocol/case_batch.h): the
-//                                   student's `python SCRIPT` in one
-//                                   interpreter (py_cases.h), `ref-cat --cases`
+//   data_files: true                the rubric's data files where missing
+//   from:      pristine             or a command check's id
 //   cases:
 //     - {name: treasure, stdin: "treasure.txt", expect: content}
 //     - {name: bad-utf8, stdin_hex: "ff0a"}
 //   expect (per case, optional): content | refusal | crash — the outcome the
 //   assignment requires, checked in addition to matching the reference.
-// Points: the fraction of cases that match.
+// Every case of the student's program runs as its own process in a fresh
+// box made from the set-up's box; the reference runs all its cases in one
+// step (`ref-cat --cases`) in a box of the grader's own, before any student
+// code. Points: the fraction of cases that match.
 #include <fmt/format.h>
 
 #include "checks/classify.h"
-#include "checks/py_cases.h"
-#include "protocol/case_batch.h"
 #include "checks/types.h"
+#include "protocol/case_batch.h"
 
 namespace ipc::checks {
 namespace {
@@ -39,9 +43,8 @@ struct Case {
 
 struct Params {
   std::vector<std::string> program;
-  std::vector<std::string> reference;
-  std::string refusal = "MEOW";
-  std::string sandbox;
+  std::vector<std::string> reference;  // argv, tool first
+  std::string refusal;
   std::string setup;
   // Paths of the student's tree the set-up works on ("litterbox/": a
   // folder). When one is missing, a failing set-up is the submission's
@@ -49,7 +52,8 @@ struct Params {
   std::vector<std::string> setup_needs;
   std::string user;
   bool login_shell = false;
-  bool in_process = true;
+  bool data_files = true;
+  std::string from;  // "" = pristine; else a command check
   std::vector<Case> cases;
 };
 
@@ -84,13 +88,29 @@ std::string MissingFromTree(const Evidence& ev, const std::vector<std::string>& 
   return "";
 }
 
-Params Parse(const rubric::Check& check) {
+Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   auto r = ParamsReader(check);
+  for (const char* gone : {"sandbox", "in_process"}) {
+    if (r.Has(gone)) {
+      r.FailKey(gone, std::string("'") + gone +
+                          "' is gone: every case of the student's program now runs as its own "
+                          "process in a fresh box, and the probe writes its record");
+    }
+  }
   Params p;
   p.program = r.RequireStringList("program");
-  p.reference = r.RequireStringList("reference");
-  p.refusal = r.OptString("refusal").value_or("MEOW");
-  p.sandbox = r.OptString("sandbox").value_or("");
+  if (YAML::Node ref = r.Child("reference"); ref && ref.IsSequence()) {
+    r.FailValue("reference", "'reference' now names a program of the rubric's 'programs' (e.g. "
+                             "reference: cat), whose description configures ref-cat");
+  }
+  const auto& program = RequireProgram(r, "reference", ProgramsOf(rubric));
+  const auto* cat = std::get_if<reference::CatSpec>(&program.spec);
+  if (cat == nullptr) {
+    r.FailValue("reference", "stdin_cases compares programs that read a name on stdin: its "
+                             "reference must be a path_cat program");
+  }
+  p.reference = reference::ReferenceArgv(program.spec);
+  p.refusal = r.OptString("refusal").value_or(cat->refusal);
   p.setup = r.OptString("setup").value_or("");
   p.setup_needs = r.OptStringList("setup_needs").value_or(std::vector<std::string>{});
   if (!p.setup_needs.empty() && p.setup.empty()) {
@@ -99,7 +119,8 @@ Params Parse(const rubric::Check& check) {
   p.user = r.OptString("user").value_or("");
   p.login_shell = r.OptBool("login_shell").value_or(false);
   if (p.login_shell && p.user.empty()) r.FailKey("login_shell", "'login_shell' needs 'user'");
-  p.in_process = r.OptBool("in_process").value_or(true);
+  p.data_files = r.OptBool("data_files").value_or(true);
+  p.from = RequireEarlierCommand(r, "from", check, rubric);
   YAML::Node cases = r.Child("cases");
   if (!cases || !cases.IsSequence() || cases.size() == 0) {
     r.FailKey("cases", "'cases' must be a non-empty list of {name, stdin | stdin_hex}");
@@ -129,38 +150,34 @@ Params Parse(const rubric::Check& check) {
   return p;
 }
 
-// The argv that runs all of one side's cases in one step, if that side can.
-std::optional<std::vector<std::string>> BatchArgv(const Params& p, bool reference) {
-  if (!p.in_process) return std::nullopt;
-  if (!reference) return PyCasesArgv(p.program);
-  if (p.reference.empty() || p.reference[0] != "ref-cat") return std::nullopt;
-  auto argv = PlanBuilder::ResolveTools(p.reference);
-  argv.push_back("--cases");
-  return argv;
-}
-
-const char* SideName(bool reference) { return reference ? "reference" : "student"; }
+std::string CaseStep(const Case& cs) { return "case." + cs.name; }
 
 class StdinCases : public CheckType {
  public:
   std::string Name() const override { return "stdin_cases"; }
-  void Validate(const rubric::Check& c, const rubric::Rubric&) const override { Parse(c); }
+  void Validate(const rubric::Check& c, const rubric::Rubric& rubric) const override {
+    Parse(c, rubric);
+  }
 
-  void Plan(const rubric::Check& c, const rubric::Rubric&, PlanBuilder& plan) const override {
-    const Params p = Parse(c);
-    if (!p.setup.empty()) {
+  void Plan(const rubric::Check& c, const rubric::Rubric& rubric,
+            PlanBuilder& plan) const override {
+    const Params p = Parse(c, rubric);
+    const std::string from =
+        p.from.empty() ? protocol::kFromPristine : PlanBuilder::FromCheck(p.from);
+    const auto files = p.data_files ? plan.DataFiles() : std::vector<protocol::FileOverlay>{};
+    const double timeout = c.timeout_s.value_or(kDefaultTimeout);
+    auto setup_step = [&](const std::string& id) {
       protocol::Step s;
-      s.group = 1;
-      s.sandbox = p.sandbox;
+      s.id = id;
+      s.student = false;  // the rubric's own commands
       s.process.argv = {"bash", "-c", p.setup};
       s.process.timeout_s = 30;
-      plan.Add(c, "setup", s);
-    }
-    const double timeout = c.timeout_s.value_or(kDefaultTimeout);
-    auto step = [&](std::vector<std::string> argv) {
+      return s;
+    };
+    auto run_step = [&](const std::string& id, std::vector<std::string> argv, bool student) {
       protocol::Step s;
-      s.group = 2;
-      s.sandbox = p.sandbox;
+      s.id = id;
+      s.student = student;
       s.process.argv = std::move(argv);
       s.process.user = p.user;
       s.process.login_shell = p.login_shell;
@@ -168,36 +185,56 @@ class StdinCases : public CheckType {
       s.process.output_cap = kOutputCap;
       return s;
     };
+    // The reference: every case in one step, in a box of the grader's own.
     std::vector<protocol::BatchCase> batch;
     for (const auto& cs : p.cases) batch.push_back({cs.name, cs.stdin_data, timeout, kOutputCap});
-    for (bool ref : {false, true}) {
-      if (const auto argv = BatchArgv(p, ref)) {
-        protocol::Step s = step(*argv);
-        s.process.stdin_data = protocol::BatchRequest(batch);
-        s.process.timeout_s = protocol::BatchTimeout(batch);
-        s.process.output_cap = protocol::BatchOutputCap(batch);
-        plan.Add(c, SideName(ref), s);
-        continue;
-      }
-      for (const auto& cs : p.cases) {
-        protocol::Step s = step(ref ? PlanBuilder::ResolveTools(p.reference) : p.program);
-        s.process.stdin_data = cs.stdin_data;
-        plan.Add(c, std::string(SideName(ref)) + "/" + cs.name, s);
-      }
+    protocol::Box ref;
+    ref.from = from;
+    ref.files = files;
+    if (!p.setup.empty()) ref.steps.push_back(setup_step("reference.setup"));
+    auto argv = PlanBuilder::ResolveTools(p.reference);
+    argv.push_back("--cases");
+    protocol::Step all = run_step("reference", std::move(argv), /*student=*/false);
+    all.process.stdin_data = protocol::BatchRequest(batch);
+    all.process.timeout_s = protocol::BatchTimeout(batch);
+    all.process.output_cap = protocol::BatchOutputCap(batch);
+    ref.steps.push_back(std::move(all));
+    plan.AddBox(c, "reference", std::move(ref));
+    // The student's program: the set-up once, kept; then a fresh box from
+    // it for every case.
+    std::string case_from = from;
+    if (!p.setup.empty()) {
+      protocol::Box setup;
+      setup.from = from;
+      setup.files = files;
+      setup.save = true;
+      setup.steps.push_back(setup_step("setup"));
+      plan.AddBox(c, "setup", std::move(setup));
+      case_from = protocol::FromBox(c.id + "/setup");
+    }
+    for (const auto& cs : p.cases) {
+      protocol::Box box;
+      box.from = case_from;
+      if (p.setup.empty()) box.files = files;
+      protocol::Step s = run_step(CaseStep(cs), p.program, /*student=*/true);
+      s.process.stdin_data = cs.stdin_data;
+      box.steps.push_back(std::move(s));
+      plan.AddBox(c, CaseStep(cs), std::move(box));
     }
   }
 
   Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
-    const Params p = Parse(c);
+    const Params p = Parse(c, *ev.rubric);
     if (!p.setup.empty()) {
+      const auto* ref_setup = ev.Step(c, "reference.setup");
+      if (auto missing = MissingStep(ev, ref_setup)) return *missing;
       const auto* setup = ev.Step(c, "setup");
       if (auto missing = MissingStep(ev, setup)) return *missing;
       if (setup->process.exit_code != 0) {
         const std::string missing = MissingFromTree(ev, p.setup_needs);
         if (!missing.empty()) {
-          Outcome o = Outcome::Fail("this check's set-up (the assignment's own steps, e.g. "
-                                    "chgrp ./litterbox) cannot run: your repository has no " +
-                                    missing);
+          Outcome o = Outcome::Fail("this check's set-up (the assignment's own steps) cannot "
+                                    "run: your repository has no " + missing);
           o.expected = missing + " in the repository";
           o.output = Abbrev(setup->process.stderr_data, 300);
           return o;
@@ -207,29 +244,22 @@ class StdinCases : public CheckType {
                               Abbrev(setup->process.stderr_data, 300));
       }
     }
-    // Each side's runs: one step per case, or one step for all.
+    // The reference's records, one per case, and the student's runs.
+    const auto* runner = ev.Step(c, "reference");
+    if (auto missing = MissingStep(ev, runner)) return *missing;
+    if (auto failed = GraderStepFailed("the reference program's runs", runner->process)) {
+      return *failed;
+    }
     std::vector<protocol::ProcessResult> runs[2];
-    for (bool ref : {false, true}) {
-      auto& side = runs[ref];
-      if (BatchArgv(p, ref)) {
-        const auto* runner = ev.Step(c, SideName(ref));
-        if (auto missing = MissingStep(ev, runner)) return *missing;
-        if (!runner->process.started) {  // as every case's own process would not have
-          side.assign(p.cases.size(), runner->process);
-          continue;
-        }
-        std::string why;
-        for (auto& r : protocol::BatchResults(runner->process, p.cases.size(), &why)) {
-          if (!r) return Outcome::Error(std::string(SideName(ref)) + " side: " + why);
-          side.push_back(std::move(*r));
-        }
-        continue;
-      }
-      for (const auto& cs : p.cases) {
-        const auto* st = ev.Step(c, std::string(SideName(ref)) + "/" + cs.name);
-        if (auto missing = MissingStep(ev, st)) return *missing;
-        side.push_back(st->process);
-      }
+    std::string why;
+    for (auto& r : protocol::BatchResults(runner->process, p.cases.size(), &why)) {
+      if (!r) return Outcome::Error("the reference program's runs: " + why);
+      runs[1].push_back(std::move(*r));
+    }
+    for (const auto& cs : p.cases) {
+      const auto* st = ev.Step(c, CaseStep(cs));
+      if (auto missing = MissingStep(ev, st)) return *missing;
+      runs[0].push_back(st->process);
     }
     int passed = 0;
     std::vector<std::string> problems;

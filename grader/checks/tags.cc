@@ -1,7 +1,12 @@
-// tags: the repository has these tags, optionally made by a deadline.
-//   tags: [part1, final]
+// tags: the repository has these tags, optionally made by a deadline, and
+// (final_tag) a tag on the submission that is graded.
+//   tags: [part1]
+//   final_tag: true      the graded ref is a tag, and not one of `tags`:
+//                        the text says "tag your submission" and names no
+//                        tag, so any other tag is the final one (the rubric's
+//                        `ref: {newest_tag_except: [part1]}` grades it)
 //   deadlines: {part1: "2026-10-01T23:59:00-04:00"}   (optional, per tag)
-//   partial: true        points in proportion to the tags that pass
+//   partial: true        points in proportion to what is there
 //
 // A tag's time is what the fetcher recorded (Snapshot::tag_times): the
 // tagger time of an annotated tag, the commit time of a lightweight one.
@@ -26,6 +31,7 @@ struct Deadline {
 
 struct Params {
   std::vector<std::string> tags;
+  bool final_tag = false;
   std::map<std::string, Deadline> deadlines;
   bool partial = true;
 };
@@ -33,8 +39,11 @@ struct Params {
 Params Parse(const rubric::Check& check) {
   auto r = ParamsReader(check);
   Params p;
-  p.tags = r.RequireStringList("tags");
-  if (p.tags.empty()) r.FailKey("tags", "'tags' must list at least one tag");
+  p.tags = r.OptStringList("tags").value_or(std::vector<std::string>{});
+  p.final_tag = r.OptBool("final_tag").value_or(false);
+  if (p.tags.empty() && !p.final_tag) {
+    r.FailKey("tags", "'tags' must list at least one tag, or 'final_tag' be true");
+  }
   p.partial = r.OptBool("partial").value_or(true);
   const YAML::Node node = r.Child("deadlines");
   r.RejectUnknown();
@@ -137,10 +146,31 @@ class Tags : public CheckType {
         seen.push_back(tag + ": dated " + when + ", on time");
       }
     }
-    Outcome o = problems.empty() ? Outcome::Pass() : Outcome::Fail(Join(problems, "; ") + ".");
+    std::size_t total = p.tags.size();
+    std::string graded;
+    if (p.final_tag) {
+      ++total;
+      wanted.push_back("a tag on the final submission");
+      const auto& rev = snap.revision;
+      const bool tagged = rev.ref_kind == "tag" &&
+                          std::find(p.tags.begin(), p.tags.end(), rev.ref) == p.tags.end();
+      graded = fmt::format("Graded {} {}{}.", rev.ref_kind.empty() ? "ref" : rev.ref_kind, rev.ref,
+                           rev.why.empty() ? "" : " (" + rev.why + ")");
+      if (tagged) {
+        seen.push_back("final submission: tag " + rev.ref);
+      } else {
+        problems.push_back(fmt::format(
+            "no tag on the final submission: tag the commit you hand in (`git tag -a NAME` with "
+            "any name other than {}) and push it",
+            Join(p.tags, ", ")));
+        seen.push_back("final submission: no tag");
+      }
+    }
+    Outcome o = problems.empty() ? Outcome::Pass(graded)
+                                 : Outcome::Fail(Join(problems, "; ") + "." +
+                                                 (graded.empty() ? "" : " " + graded));
     if (!problems.empty() && p.partial) {
-      o.fraction =
-          static_cast<double>(p.tags.size() - problems.size()) / static_cast<double>(p.tags.size());
+      o.fraction = static_cast<double>(total - problems.size()) / static_cast<double>(total);
     }
     o.expected = "tags: " + Join(wanted, ", ");
     o.student = Join(seen, "; ");

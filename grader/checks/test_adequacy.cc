@@ -1,33 +1,39 @@
 // test_adequacy: is the student's test script a proper test, one that can
-// tell a correct program from a broken one? It runs the script (as GitLab's
-// job would, `bash <script>` in the repository at the workdir's path) once
-// with the program it tests replaced by the reference, and once per seeded
-// faulty version (mutant). Proper = passes on the reference, fails on every
-// mutant.
-//   script:    test_cat.sh          the student's test (relative path)
-//   replace:   cat.py               the program the script tests
-//   reference: [ref-cat]            argv of a correct program
-//   mutants:                        argv of faulty ones
-//     - {name: always-meow, run: [ref-cat, --mutant=always-meow],
-//        description: "never prints the file", hint: "compare ..."}   (optional)
-//   reruns:    2                    extra attempts on the reference: the
-//                                   assignment's test_listener.sh races
+// tell a correct program from a broken one? It runs the script (as the CI
+// job would: `bash <script>` at the workdir, with the job's environment)
+// once with the program it tests replaced by a correct stand-in, and once
+// per seeded faulty version (mutant). Proper = passes on the correct one,
+// fails on every mutant.
+//   script:  test_cat.sh           the student's test (relative path)
+//   program: cat                   a program of the rubric's `programs:`
+//   mutants: [always-meow]         mutants of the rubric's `mutants:`
+//   reruns:  2                     more runs: the correct one passes if one
+//                                  run passes (a racy test is flaky, not
+//                                  wrong); a mutant is caught only if every
+//                                  run fails (a detection that does not
+//                                  repeat is no detection)
+//   job:     ipc-project           whose CI environment the script gets
+//   data_files: true               the rubric's data files where missing
 // Points: the share of mutants caught; 0 when the script fails on the
-// reference (after the reruns).
+// correct program (after the reruns).
 //
-// Every run gets its own copy of the submission made after the build, at the
-// workdir's path (scripts hard-code /root), with a fresh user database
-// (test_full_dd.sh runs adduser), `replace` overwritten by a shim that execs
-// the chosen program, and make/gcc/cc shadowed by stand-ins that build
-// nothing, so a script that runs `make` cannot rebuild the student's
-// listener over the shim (see test_adequacy_shim.h).
+// Every run gets a fresh box from the tree as committed. The stand-in is
+// the program's source, written in the student's language from the
+// rubric's description (reference/oracle_spec.h), at the source's path, and
+// built as the rubric says (e.g. `gcc -o listener listener.c`) before the
+// script starts: a script that runs `make` rebuilds the same stand-in. A
+// script can read nothing that tells a stand-in from a student's program:
+// no grader text, the argv the script gives it, the job's PATH. What still
+// differs is the source itself (its text, a per-submission random
+// identifier in it, so no list of hashes can recognise it); a script that
+// inspects the source is judged by what it checks.
 #include "checks/test_adequacy.h"
 
 #include <fmt/format.h>
 
 #include <set>
 
-#include "checks/test_adequacy_shim.h"
+#include "checks/gitlab_ci.h"
 
 namespace ipc::checks {
 namespace {
@@ -36,55 +42,14 @@ constexpr double kDefaultTimeout = 30;
 constexpr std::size_t kOutputCap = 16 * 1024;
 constexpr int kMaxReruns = 5;
 
-struct Mutant {
-  std::string name;
-  std::vector<std::string> run;
-  std::string description;  // "never prints the file"
-  std::string hint;         // "compare the output with the expected text"
-};
-
 struct Params {
   std::string script;
-  std::string replace;
-  std::vector<std::string> reference;
-  std::vector<Mutant> mutants;
+  const reference::Program* program = nullptr;
+  std::vector<const reference::Mutant*> mutants;
   int reruns = 2;
+  std::string job = "test";
+  bool data_files = true;
 };
-
-// What the reference tools' seeded faults do, for messages; a rubric can
-// say it itself with `description` and `hint` (a variant's own mutants).
-struct KnownFault {
-  const char* flag;
-  const char* description;
-  const char* hint;
-};
-constexpr KnownFault kKnownFaults[] = {
-    {"--mutant=always-meow", "never prints the file (it always says MEOW)",
-     "compare the output with the expected text"},
-    {"--mutant=refuse-traversal",
-     "refuses ../ paths (the assignment's commented-out \"secure way\")",
-     "check that ../secret.txt prints the secret, as the vulnerable cat.py does"},
-    {"--mutant=always-leak", "always prints a secret, whatever the input and the user",
-     "check that the output is the MEOW refusal"},
-    {"--mutant=no-usr1", "has no SIGUSR1 handler (SIGUSR1 kills it)",
-     "check that output.log holds 'SIGUSR1 received!'"},
-    {"--mutant=no-sigint", "has no SIGINT handler (SIGINT kills it)",
-     "check that output.log holds 'SIGINT received!'"},
-    {"--mutant=swap-exit", "swaps the exit codes (0 on SIGINT, 1 on SIGUSR1)",
-     "check the program's exit code, not only its output"},
-    {"--mutant=no-pid", "does not print its PID", "check the 'Listener PID:' line"},
-};
-constexpr const char* kGenericHint =
-    "make the test compare what the program does with what it should do, and exit non-zero "
-    "when they differ";
-
-bool ValidName(const std::string& s) {
-  if (s.empty()) return false;
-  for (unsigned char ch : s) {
-    if (!std::isalnum(ch) && ch != '.' && ch != '_' && ch != '-') return false;
-  }
-  return true;
-}
 
 // A relative path inside the repository, as the probe's overlay requires.
 std::string PathProblem(const std::string& path) {
@@ -103,47 +68,46 @@ std::string PathProblem(const std::string& path) {
   return "";
 }
 
-Params Parse(const rubric::Check& check) {
+Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   auto r = ParamsReader(check);
+  if (r.Has("replace")) {
+    r.FailKey("replace", "'replace' is gone: name the program with 'program' (a program of the "
+                         "rubric's 'programs'); its stand-in replaces the program's source");
+  }
+  if (YAML::Node ref = r.Child("reference")) {
+    r.FailKey("reference", "'reference' is gone: the correct stand-in is made from 'program'");
+  }
   Params p;
   p.script = r.RequireString("script");
   if (auto why = PathProblem(p.script); !why.empty()) r.FailValue("script", "'script' " + why);
-  p.replace = r.RequireString("replace");
-  if (auto why = PathProblem(p.replace); !why.empty()) r.FailValue("replace", "'replace' " + why);
-  p.reference = r.RequireStringList("reference");
-  if (p.reference.empty()) r.FailValue("reference", "'reference' must not be empty");
+  const auto& programs = ProgramsOf(rubric);
+  p.program = &RequireProgram(r, "program", programs);
   if (auto n = r.OptInt("reruns")) {
     if (*n < 0 || *n > kMaxReruns) {
       r.FailValue("reruns", fmt::format("'reruns' must be between 0 and {}", kMaxReruns));
     }
     p.reruns = static_cast<int>(*n);
   }
+  p.job = r.OptString("job").value_or(p.job);
+  p.data_files = r.OptBool("data_files").value_or(true);
   YAML::Node list = r.Child("mutants");
   if (!list || !list.IsSequence() || list.size() == 0) {
-    r.FailKey("mutants", "'mutants' must be a non-empty list of {name, run}");
+    r.FailKey("mutants", "'mutants' must be a non-empty list of mutant names");
   }
   std::set<std::string> names;
   for (const auto& node : list) {
-    rubric::NodeReader mr(node, r.file(), r.what() + " mutant");
-    Mutant m;
-    m.name = mr.RequireString("name");
-    if (!ValidName(m.name)) {
-      mr.FailValue("name",
-                   "mutant name '" + m.name + "' may hold only letters, digits, '.', '_', '-'");
+    if (!node.IsScalar()) {
+      r.Fail(node, "'mutants' lists names of the rubric's 'mutants' (the {name, run} form is "
+                   "gone: a mutant is now a change of a program's description)");
     }
-    if (!names.insert(m.name).second) mr.Fail(node, "duplicate mutant name '" + m.name + "'");
-    m.run = mr.RequireStringList("run");
-    if (m.run.empty()) mr.FailValue("run", "'run' must not be empty");
-    const KnownFault* known = nullptr;
-    for (const auto& k : kKnownFaults) {
-      for (const auto& a : m.run) known = a == k.flag ? &k : known;
+    const std::string name = node.as<std::string>();
+    if (!names.insert(name).second) r.Fail(node, "mutant '" + name + "' is listed twice");
+    const auto& m = RequireMutant(r, node, name, programs);
+    if (m.program != p.program->name) {
+      r.Fail(node, "mutant '" + name + "' is a version of program '" + m.program + "', not of '" +
+                       p.program->name + "'");
     }
-    m.description =
-        mr.OptString("description")
-            .value_or(known ? known->description : "is the faulty version '" + m.name + "'");
-    m.hint = mr.OptString("hint").value_or(known ? known->hint : kGenericHint);
-    mr.RejectUnknown();
-    p.mutants.push_back(std::move(m));
+    p.mutants.push_back(&m);
   }
   r.RejectUnknown();
   return p;
@@ -157,13 +121,7 @@ bool ScriptPresent(const fetch::Snapshot& snapshot, const std::string& script) {
   return false;
 }
 
-std::string MutantStep(const Mutant& m) { return "mutant/" + m.name; }
-
-std::string Join(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
+std::string MutantStep(const reference::Mutant& m) { return "mutant." + m.name; }
 
 bool Passed(const protocol::ProcessResult& p) {
   return p.started && !p.timed_out && !p.term_signal && p.exit_code == 0;
@@ -191,51 +149,66 @@ std::string ScriptOutput(const std::string& title, const protocol::ProcessResult
 class TestAdequacy : public CheckType {
  public:
   std::string Name() const override { return "test_adequacy"; }
-  void Validate(const rubric::Check& c, const rubric::Rubric&) const override { Parse(c); }
+  void Validate(const rubric::Check& c, const rubric::Rubric& rubric) const override {
+    Parse(c, rubric);
+  }
 
   void Plan(const rubric::Check& c, const rubric::Rubric& rubric,
             PlanBuilder& plan) const override {
-    const Params p = Parse(c);
+    const Params p = Parse(c, rubric);
     // Nothing to run when the script is known to be missing; Score says so.
     // Unknown (no snapshot): plan anyway, bash then reports the missing file.
     if (plan.snapshot() != nullptr && !ScriptPresent(*plan.snapshot(), p.script)) return;
-    AddRun(c, rubric, p, "reference", PlanBuilder::ResolveTools(p.reference), 1 + p.reruns, plan);
-    for (const auto& m : p.mutants) {
-      // One attempt: a script that passes on a mutant even once cannot tell
-      // it from a correct program; a race only ever makes a test fail.
-      AddRun(c, rubric, p, MutantStep(m), PlanBuilder::ResolveTools(m.run), 1, plan);
-    }
+    AddRun(c, rubric, p, "reference", p.program->spec, plan);
+    for (const auto* m : p.mutants) AddRun(c, rubric, p, MutantStep(*m), m->spec, plan);
   }
 
   Outcome Score(const rubric::Check& c, const Evidence& ev) const override {
-    const Params p = Parse(c);
+    const Params p = Parse(c, *ev.rubric);
+    const std::string what = p.program->source;
     if (ev.snapshot != nullptr && !ScriptPresent(*ev.snapshot, p.script)) {
       Outcome o = Outcome::Fail(fmt::format(
           "{} not found in the repository: the assignment asks for this test of {}; add it and "
           "commit it.",
-          p.script, p.replace));
+          p.script, what));
       o.expected = p.script + " in the repository";
       o.student = "no " + p.script;
       return o;
     }
     const std::string cmd = "bash " + p.script;
-    const auto* ref = ev.Step(c, "reference");
-    if (auto missing = MissingStep(ev, ref)) return *missing;
-    if (!ref->process.started) {
-      return Outcome::Error("the grader could not run `" + cmd + "`: " + ref->process.error);
-    }
+    auto run_of = [&](const std::string& local) -> std::pair<const protocol::StepResult*,
+                                                             std::unique_ptr<Outcome>> {
+      if (!p.program->build.empty()) {
+        const auto* build = ev.Step(c, local + ".build");
+        if (auto missing = MissingStep(ev, build)) return {nullptr, std::move(missing)};
+        if (!build->process.started || build->process.exit_code != 0) {
+          return {nullptr, std::make_unique<Outcome>(Outcome::Error(fmt::format(
+                               "the grader could not build its stand-in for {} in your tree ({}): {}",
+                               what, DescribeExit(build->process),
+                               Abbrev(build->process.stderr_data, 300))))};
+        }
+      }
+      const auto* run = ev.Step(c, local);
+      if (auto missing = MissingStep(ev, run)) return {nullptr, std::move(missing)};
+      if (!run->process.started) {
+        return {nullptr, std::make_unique<Outcome>(Outcome::Error(
+                             "the grader could not run `" + cmd + "`: " + run->process.error))};
+      }
+      return {run, nullptr};
+    };
+    auto [ref, ref_error] = run_of("reference");
+    if (ref_error) return *ref_error;
     Outcome o;
     std::string mutant_names;
-    for (const auto& m : p.mutants) mutant_names += (mutant_names.empty() ? "" : ", ") + m.name;
+    for (const auto* m : p.mutants) mutant_names += (mutant_names.empty() ? "" : ", ") + m->name;
     o.expected = fmt::format(
-        "`{}` passes (exit 0) with the correct {} and fails (non-zero exit) with each faulty "
+        "`{}` passes (exit 0) with a correct {} and fails (non-zero exit) with each faulty "
         "version: {}",
-        cmd, p.replace, mutant_names);
-    const int attempts = 1 + static_cast<int>(ref->failed_attempts.size());
-    o.reference = fmt::format("with the correct {} ({}): {}{}", p.replace, Join(p.reference),
-                              Verdict(ref->process),
+        cmd, what, mutant_names);
+    const int attempts = 1 + static_cast<int>(ref->earlier_attempts.size());
+    o.reference = fmt::format("with a correct {}: {}{}", what, Verdict(ref->process),
                               attempts > 1 ? fmt::format(" at attempt {}", attempts) : "");
-    std::string student = "correct " + p.replace + ": " + Verdict(ref->process);
+    std::string student = "correct " + what + ": " + Verdict(ref->process);
 
     if (!Passed(ref->process)) {
       o.status = report::CheckStatus::kFail;
@@ -243,34 +216,37 @@ class TestAdequacy : public CheckType {
       o.message = fmt::format(
           "{} fails even on a correct {} ({}, {}): it cannot tell right from wrong. Make it "
           "pass on a correct program first; its output is below.",
-          p.script, p.replace, DescribeExit(ref->process),
-          attempts > 1 ? fmt::format("in all {} attempts", attempts) : "run once");
+          p.script, what, DescribeExit(ref->process),
+          attempts > 1 ? fmt::format("in all {} runs", attempts) : "run once");
       o.student = student;
-      o.output = ScriptOutput(cmd + "   (" + p.replace + " = the correct program)", ref->process);
+      o.output = ScriptOutput(cmd + "   (" + what + " = a correct version)", ref->process);
       return o;
     }
 
     int caught = 0;
     std::vector<std::string> misses;
-    for (const auto& m : p.mutants) {
-      const auto* run = ev.Step(c, MutantStep(m));
-      if (auto missing = MissingStep(ev, run)) return *missing;
-      if (!run->process.started) {
-        return Outcome::Error("the grader could not run `" + cmd + "`: " + run->process.error);
-      }
+    for (const auto* m : p.mutants) {
+      auto [run, error] = run_of(MutantStep(*m));
+      if (error) return *error;
+      const int runs = 1 + static_cast<int>(run->earlier_attempts.size());
       const bool fooled = Passed(run->process);
-      student += fmt::format("; {}: {}{}", m.name, Verdict(run->process),
+      student += fmt::format("; {}: {}{}", m->name, Verdict(run->process),
                              fooled ? ", not caught" : ", caught");
       if (!fooled) {
         ++caught;
         continue;
       }
-      misses.push_back(fmt::format(
-          "{} passed against a {} that {} (mutant {}): it is not a proper test case; {}.", p.script,
-          p.replace, m.description, m.name, m.hint));
+      const std::string once =
+          runs > 1 ? fmt::format(" (it failed {} time(s) first, then passed: a detection that "
+                                 "does not repeat is not a detection)",
+                                 runs - 1)
+                   : "";
+      misses.push_back(fmt::format("{} passed against a {} that {} (mutant {}){}: it is not a "
+                                   "proper test case; {}.",
+                                   p.script, what, m->description, m->name, once, m->hint));
       if (o.output.empty()) {
-        o.output =
-            ScriptOutput(cmd + "   (" + p.replace + " = mutant " + m.name + ")", run->process);
+        o.output = ScriptOutput(cmd + "   (" + what + " = faulty version " + m->name + ")",
+                                run->process);
       }
     }
     o.student = student;
@@ -280,7 +256,7 @@ class TestAdequacy : public CheckType {
       o.message = fmt::format(
           "{} is flaky: it failed {} time(s) on a correct {} before passing (usually a race, "
           "such as reading a file before the program has written it). Not held against you.",
-          p.script, attempts - 1, p.replace);
+          p.script, attempts - 1, what);
     }
     if (misses.empty()) {
       o.status = report::CheckStatus::kPass;
@@ -296,27 +272,38 @@ class TestAdequacy : public CheckType {
 
  private:
   static void AddRun(const rubric::Check& c, const rubric::Rubric& rubric, const Params& p,
-                     const std::string& local, const std::vector<std::string>& program,
-                     int attempts, PlanBuilder& plan) {
+                     const std::string& local, const reference::ProgramSpec& spec,
+                     PlanBuilder& plan) {
+    const auto stand_in = reference::MakeStandIn(*p.program, spec, plan.Token(c, local));
+    protocol::Box box;
+    box.from = protocol::kFromPristine;
+    if (p.data_files) box.files = plan.DataFiles();
+    protocol::FileOverlay source;
+    source.path = stand_in.path;
+    source.content = stand_in.content;
+    source.mode = stand_in.mode;
+    box.files.push_back(std::move(source));
+    // Until a run passes: the correct one passes if any run does; a mutant
+    // is caught only if every run fails.
+    box.attempts = 1 + p.reruns;
+    const double timeout = c.timeout_s.value_or(kDefaultTimeout);
+    if (!stand_in.build.empty()) {
+      protocol::Step build;
+      build.id = local + ".build";
+      build.student = false;  // the grader's own stand-in, built as the rubric says
+      build.process.argv = stand_in.build;
+      build.process.timeout_s = timeout;
+      build.process.output_cap = kOutputCap;
+      box.steps.push_back(std::move(build));
+    }
     protocol::Step s;
-    s.group = kAfterCasesGroup;
-    // Its own copy per run: attempts > 1 needs a sandbox no other step
-    // names, and one run's leftovers (output.log, garfield's litterbox
-    // ownership) must not reach another's.
-    std::string sandbox = c.id + "." + local;
-    for (auto& ch : sandbox) ch = ch == '/' ? '.' : ch;
-    s.sandbox = sandbox;
-    s.sandbox_from = "";  // the workdir after the build
-    s.at_workdir = true;
-    s.fresh_users = true;
-    s.attempts = attempts;
-    s.overlay = NoBuildTools();
-    s.overlay.push_back(ProgramShim(p.replace, program));
+    s.id = local;
     s.process.argv = {"bash", p.script};
-    s.process.env["PATH"] = NoBuildPath(rubric.workdir);
-    s.process.timeout_s = c.timeout_s.value_or(kDefaultTimeout);
+    s.process.env = JobEnvironment(p.job, rubric.workdir);
+    s.process.timeout_s = timeout;
     s.process.output_cap = kOutputCap;
-    plan.Add(c, local, std::move(s));
+    box.steps.push_back(std::move(s));
+    plan.AddBox(c, local, std::move(box));
   }
 };
 

@@ -48,7 +48,6 @@ int RunBatchCommand(const BatchCliOptions& o) {
   session->runner->ShareNetworkNamespaces(todo.size() > 1);
   // Fewer students than job slots (a TA's --only): spread each over several
   // containers instead of leaving the slots idle.
-  session->env.lanes = LanesPerSubmission(o.common.lanes, jobs, todo.size());
   const std::string& out = o.common.out_dir;
   // Even a shard with no student gets its folder (and empty class files), so
   // `grader merge` over every shard's folder works whatever the split.

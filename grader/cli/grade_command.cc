@@ -26,7 +26,6 @@ int RunGrade(const GradeOptions& o) {
   }
   auto session = OpenSession(o.common);
   // One submission: the job slots a batch would use are its containers.
-  session->env.lanes = LanesPerSubmission(o.common.lanes, DefaultJobs(), 1);
   pipeline::GradeRequest req{student, o.source, o.refs};
   report::Result result = pipeline::GradeOne(req, session->env);
   if (Interrupts::Requested()) {

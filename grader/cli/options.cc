@@ -22,13 +22,6 @@ std::string GraderVersion() { return IPC_GRADER_VERSION; }
 
 int DefaultJobs() { return 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
-int LanesPerSubmission(int requested, int jobs, std::size_t submissions) {
-  if (requested > 0) return requested;
-  if (submissions == 0) return 1;
-  const std::size_t idle_share = static_cast<std::size_t>(std::max(1, jobs)) / submissions;
-  return static_cast<int>(std::clamp<std::size_t>(idle_share, 1, kAutoLanes));
-}
-
 std::string DefaultRubricPath() {
   const fs::path rel = "rubrics/ipc-project.yaml";
   if (fs::exists(rel)) return rel.string();
@@ -52,10 +45,6 @@ void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
                   "Environment variable holding the HTTPS token (never pass a token itself)")
       ->capture_default_str();
   cmd->add_option("--ssh-key", o->ssh_key, "Private key for ssh:// sources (default: ssh-agent)");
-  cmd->add_option("--lanes", o->lanes,
-                  "Containers one submission may be spread over, side by side (default: up to 3 "
-                  "when there are fewer submissions than parallel jobs, as for one rerun; else 1)")
-      ->check(CLI::Range(1, 8));
 }
 
 rubric::Rubric LoadAndValidateRubric(const std::string& path) {
@@ -88,6 +77,7 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   s->env.fetcher = s->fetcher.get();
   s->env.runner = runner;
   s->env.cache_dir = cache + "/git";
+  s->env.secret = pipeline::LoadSecret(cache);
   s->env.credentials.token_env = o.token_env;
   s->env.credentials.ssh_key = o.ssh_key;
   s->env.grader_version = GraderVersion();

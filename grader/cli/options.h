@@ -22,7 +22,6 @@ struct CommonOptions {
   std::string cache_dir;    // default: ~/.cache/ipc-grader
   std::string token_env = "IPC_GRADER_TOKEN";
   std::string ssh_key;
-  int lanes = 0;  // 0: LanesPerSubmission decides
 };
 
 void AddCommonOptions(CLI::App* cmd, CommonOptions* o);
@@ -40,11 +39,6 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o);
 // Parallel gradings by default: two per core (much of a grading waits:
 // the students' `sleep 1`, signal readiness; on two cores -j 4 beat -j 2).
 int DefaultJobs();
-// Containers one submission is spread over (pipeline/lanes.h): `requested`
-// when the user gave --lanes, else as many as the idle job slots allow
-// (jobs / submissions), at most kAutoLanes. A class keeps one per student.
-inline constexpr int kAutoLanes = 3;
-int LanesPerSubmission(int requested, int jobs, std::size_t submissions);
 
 std::string DefaultRubricPath();
 std::string GraderVersion();

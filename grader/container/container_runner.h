@@ -33,6 +33,18 @@ struct RunSpec {
   // Adds `--init` (a reaper as PID 1). Off for the probe, which is PID 1 and
   // reaps itself; on for commands that are not (e.g. a plain `sh -c`).
   bool init = false;
+  // When not empty, the image is read-only (`--read-only`) except these
+  // folders: each a tmpfs of limits.tmpfs_bytes with `mode`, or, with
+  // image_content, an anonymous volume that starts with the image's files
+  // there (removed with the container). Empty: the engine's default, a
+  // writable layer over the whole image, and a tmpfs /tmp.
+  struct Writable {
+    std::string path;
+    bool image_content = false;
+    int mode = 0755;
+    bool operator==(const Writable&) const = default;
+  };
+  std::vector<Writable> writable;
 };
 
 struct RunResult {

@@ -75,9 +75,9 @@ DockerCliRunner::DockerCliRunner(EngineCli cli, std::string job_label_value,
 DockerCliRunner::~DockerCliRunner() {
   FinishBackgroundWork();
   // Names whose removal failed earlier (engine hiccup): one more try.
-  std::vector<std::string> args = {"rm", "-f"};
+  std::vector<std::string> args = {"rm", "-f", "-v"};
   args.insert(args.end(), live_.begin(), live_.end());
-  if (args.size() > 2 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
+  if (args.size() > 3 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
 }
 
 void DockerCliRunner::CheckEngine() {
@@ -105,7 +105,7 @@ bool DockerCliRunner::Track(const std::string& name) {
 }
 
 bool DockerCliRunner::Remove(const std::string& name) {
-  const ProcessResult r = cli_.Run({"rm", "-f", name}, kRemoveDeadline);
+  const ProcessResult r = cli_.Run({"rm", "-f", "-v", name}, kRemoveDeadline);
   // Kept in live_ when the engine did not confirm, so KillAll and the
   // destructor try again; ReapLeftovers catches it after a crash.
   if (!r.Succeeded() && !SaysNoSuchContainer(r)) return false;
@@ -319,7 +319,7 @@ void DockerCliRunner::Collect(const std::string& name, const std::string& cli_er
 }
 
 void DockerCliRunner::KillAll() {
-  std::vector<std::string> args = {"rm", "-f"};
+  std::vector<std::string> args = {"rm", "-f", "-v"};
   {
     std::lock_guard lock(live_mu_);
     shutting_down_ = true;
@@ -328,7 +328,7 @@ void DockerCliRunner::KillAll() {
   // Wakes every watchdog: each removes its own container again until its
   // CLI has exited, covering containers still being created right now.
   live_cv_.notify_all();
-  if (args.size() > 2 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
+  if (args.size() > 3 && cli_.installed()) cli_.Run(std::move(args), kRemoveDeadline);
 }
 
 std::string DockerCliRunner::UserNamespaces() {
@@ -379,7 +379,7 @@ int DockerCliRunner::ReapLeftovers() {
   };
   const std::set<std::string> before = list();
   if (before.empty()) return 0;
-  std::vector<std::string> args = {"rm", "-f"};
+  std::vector<std::string> args = {"rm", "-f", "-v"};
   args.insert(args.end(), before.begin(), before.end());
   cli_.Run(std::move(args), kRemoveDeadline);
   // `rm -f a b` fails as a whole if one of them vanished meanwhile; count

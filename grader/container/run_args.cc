@@ -1,6 +1,7 @@
 #include "container/run_args.h"
 
 #include <charconv>
+#include <cstdio>
 #include <random>
 
 #include "container/owner.h"
@@ -92,9 +93,24 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
       "--ipc", "private",
   });
   for (const char* cap : kCapabilities) a.insert(a.end(), {"--cap-add", cap});
+  a.insert(a.end(), {"--security-opt", "no-new-privileges"});
+  if (spec.writable.empty()) {
+    a.insert(a.end(), {"--tmpfs", "/tmp:rw,exec,size=" + std::to_string(lim.tmpfs_bytes)});
+  } else {
+    a.push_back("--read-only");
+    for (const auto& w : spec.writable) {
+      if (w.image_content) {
+        // An anonymous volume starts with the image's files at that path.
+        a.insert(a.end(), {"--mount", "type=volume,destination=" + w.path});
+      } else {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%o", w.mode);
+        a.insert(a.end(), {"--tmpfs", w.path + ":rw,exec,mode=" + mode +
+                                          ",size=" + std::to_string(lim.tmpfs_bytes)});
+      }
+    }
+  }
   a.insert(a.end(), {
-      "--security-opt", "no-new-privileges",
-      "--tmpfs", "/tmp:rw,exec,size=" + std::to_string(lim.tmpfs_bytes),
       "--ulimit", "core=0",
       "--ulimit", "nofile=" + std::to_string(kNofileLimit) + ":" + std::to_string(kNofileLimit),
       // Docker hands the number to setrlimit as is: bytes, not blocks

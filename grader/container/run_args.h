@@ -12,12 +12,15 @@
 
 namespace ipc::container {
 
-// The capabilities the assignment's scripts need as root inside, each
-// checked by dropping it in a real run: adduser (CHOWN, DAC_OVERRIDE,
-// FOWNER), `su - garfield` (SETUID, SETGID), root signalling garfield's
-// processes (KILL). Everything else of Docker's default set is dropped.
-inline constexpr const char* kCapabilities[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER",
-                                                "SETUID", "SETGID",       "KILL"};
+// The capabilities a submission's scripts need as root inside, each checked
+// by dropping it in a real run: adduser (CHOWN, DAC_OVERRIDE, FOWNER), `su -`
+// to another user (SETUID, SETGID), root signalling that user's processes
+// (KILL); and MKNOD, which Docker's default set has too, for the probe to
+// put back a device node of /dev that a step removed (the devices cgroup
+// still refuses to open any device but the standard ones). Everything else
+// of Docker's default set is dropped.
+inline constexpr const char* kCapabilities[] = {"CHOWN",  "DAC_OVERRIDE", "FOWNER", "SETUID",
+                                                "SETGID", "KILL",         "MKNOD"};
 inline constexpr int kNofileLimit = 1024;
 // oom_score_adj of the container's processes (-1000..1000); the probe
 // raises its steps' own to 1000 (probe/spawn.cc), so they go before it.
@@ -41,7 +44,8 @@ std::string ContainerName(std::string_view hint);
 std::string RandomHex(int bytes);
 
 // Arguments after the engine binary (and its global flags), starting with
-// "run". Never contains a bind mount, a published port or --privileged;
+// "run". Never contains a bind mount, a published port or --privileged
+// (spec.writable adds tmpfs mounts and anonymous volumes only);
 // the container's command follows the image verbatim. `engine_options`
 // (engine-specific run options) go just before the image. `network` is
 // the --network value: "none", or "container:NAME" to join the (equally

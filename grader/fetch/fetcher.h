@@ -46,8 +46,17 @@ struct TreeEntry {
   std::uint64_t size = 0;  // blob size (link target length for symlinks)
 };
 
+// A ref candidate that names no ref but a rule: the newest tag whose name is
+// not in the comma-separated list after the colon ("newest-tag-except:part1"),
+// newest by the annotated tag's own date, else its commit's; ties go to the
+// greater name. Rubrics write it as `ref: {newest_tag_except: [part1]}`.
+inline constexpr const char* kNewestTagExcept = "newest-tag-except:";
+
 struct Revision {
-  std::string ref;          // the candidate that matched, e.g. "final"
+  std::string ref;          // the ref that matched, e.g. "final"
+  // Why this ref was graded, for the result and the feedback: "the newest
+  // tag other than part1", "no tag other than part1: the default branch".
+  std::string why;
   std::string ref_kind;     // "tag", "branch", "commit" ("ref": other refs/...)
   std::string commit;       // full SHA
   std::int64_t commit_time = 0;               // committer time, unix seconds

@@ -1,6 +1,7 @@
 #include "fetch/resolve.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "fetch/git_handles.h"
 
@@ -80,14 +81,58 @@ bool TryRef(git_repository* repo, const std::string& refname,
   return FillFromObject(obj.get(), rev, note);
 }
 
+// The newest tag not in `except` (a candidate of kNewestTagExcept).
+bool TryNewestTag(git_repository* repo, const std::string& except_list, Revision* rev,
+                  std::vector<std::string>* notes) {
+  std::vector<std::string> except;
+  for (std::size_t start = 0; start <= except_list.size();) {
+    auto comma = except_list.find(',', start);
+    if (comma == std::string::npos) comma = except_list.size();
+    if (comma > start) except.push_back(except_list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  std::vector<std::string> tags;
+  std::map<std::string, std::int64_t> times;
+  ListTags(repo, &tags, &times);
+  std::optional<std::string> best;
+  for (const auto& t : tags) {
+    if (std::find(except.begin(), except.end(), t) != except.end()) continue;
+    const auto at = times.find(t);
+    if (at == times.end()) continue;  // peels to no commit
+    if (!best || at->second > times[*best] || (at->second == times[*best] && t > *best)) best = t;
+  }
+  std::string excepted;
+  for (const auto& e : except) excepted += (excepted.empty() ? "" : ", ") + e;
+  if (!best) {
+    notes->push_back("no tag other than " + (excepted.empty() ? "none" : excepted));
+    return false;
+  }
+  std::string note;
+  if (!TryRef(repo, "refs/tags/" + *best, "tag", rev, &note)) {
+    if (!note.empty()) notes->push_back(note);
+    return false;
+  }
+  rev->ref = *best;
+  rev->why = "the newest tag" + (excepted.empty() ? std::string() : " other than " + excepted);
+  return true;
+}
+
 bool TryCandidate(git_repository* repo, const std::string& cand, Revision* rev,
                   std::vector<std::string>* notes) {
   *rev = Revision{};
   rev->ref = cand;
   std::string note;
   bool found = false;
+  if (StartsWith(cand, kNewestTagExcept)) {
+    return TryNewestTag(repo, cand.substr(std::string(kNewestTagExcept).size()), rev, notes);
+  }
   if (cand == "HEAD") {
     found = TryRef(repo, "HEAD", "", rev, &note);
+    // Name the branch HEAD stands for, as people know it.
+    if (RefPtr head = LookupRef(repo, "HEAD")) {
+      const std::string full = git_reference_name(head.get());
+      if (StartsWith(full, "refs/heads/")) rev->ref = full.substr(11);
+    }
   } else if (StartsWith(cand, "refs/")) {
     found = TryRef(repo, cand, "", rev, &note);
   } else {
@@ -174,6 +219,11 @@ bool ResolveRevision(git_repository* repo,
     if (cand.empty()) continue;
     Revision rev;
     if (TryCandidate(repo, cand, &rev, &notes)) {
+      if (rev.why.empty() && cand != candidates.front()) {
+        // A fallback: say what was missing before it.
+        rev.why = (notes.empty() ? "" : notes.back() + ", so ") +
+                  (cand == "HEAD" ? "the default branch" : rev.ref_kind + " " + rev.ref);
+      }
       *out = std::move(rev);
       return true;
     }
@@ -183,7 +233,11 @@ bool ResolveRevision(git_repository* repo,
   ListTags(repo, &tags, &unused);
   std::string tried;
   for (const std::string& c : candidates) {
-    tried += (tried.empty() ? "'" : ", '") + c + "'";
+    const std::string shown = StartsWith(c, kNewestTagExcept)
+                                  ? "the newest tag other than " +
+                                        c.substr(std::string(kNewestTagExcept).size())
+                                  : c;
+    tried += (tried.empty() ? "'" : ", '") + shown + "'";
   }
   err->kind = FetchErrorKind::kRefMissing;
   err->message = "none of the refs " +

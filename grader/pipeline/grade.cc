@@ -1,5 +1,6 @@
 #include "pipeline/grade.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -13,7 +14,7 @@
 #include <random>
 
 #include "checks/check_type.h"
-#include "pipeline/lanes.h"
+#include "protocol/box_layout.h"
 #include "protocol/probe_protocol.h"
 #include "score/scorer.h"
 #include "util/error.h"
@@ -137,10 +138,11 @@ std::function<std::string(const std::string&)> StepTypes(const rubric::Rubric& r
 }
 
 // Where the container's time went, by check type: "steps.signal" is the
-// wall time of every signal check's processes, retries included, summed;
-// "cpu.signal" is their CPU time (user+sys of each process tree).
-// Steps of a group run concurrently, so these add up to more than
-// timing.container; the benchmark's per-stage breakdown reads them.
+// wall time of every signal check's processes, reruns included, summed;
+// "cpu.signal" is their CPU time (user+sys of each process tree). Boxes run
+// one after another, so these add up to a little less than
+// timing.container (the rest: the probe making boxes, the engine); the
+// benchmark's per-stage breakdown reads them.
 void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
                   report::Result* result) {
   const auto type_of = StepTypes(rubric);
@@ -149,7 +151,7 @@ void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
     if (type.empty()) continue;
     double wall = step.process.wall_s;
     double cpu = step.process.cpu_s;
-    for (const auto& failed : step.failed_attempts) {
+    for (const auto& failed : step.earlier_attempts) {
       wall += failed.wall_s;
       cpu += failed.cpu_s;
     }
@@ -158,27 +160,22 @@ void AddStepTimes(const rubric::Rubric& rubric, const protocol::Report& report,
   }
 }
 
-// How long a step is likely to take, relative to others, to balance the
-// lanes: a CI job runs the four test scripts that the adequacy steps run one
-// each; everything else counts one.
-StepWeight LaneWeight(const rubric::Rubric& rubric) {
-  return [type_of = StepTypes(rubric)](const protocol::Step& step) {
-    return type_of(step.id) == "gitlab_ci" ? 4.0 : 1.0;
-  };
-}
+// Seconds the probe keeps for itself at the end of the container's wall
+// time: to stop the last step, sweep, and write the report, so that a step
+// that hangs costs its own check and not every other one.
+constexpr double kReportMargin = 15;
 
-struct LaneRun {
+struct ContainerRun {
   container::RunResult run;
   std::optional<protocol::Report> report;
   std::string why;  // why no report was found in stdout
 };
 
-LaneRun RunLane(const Lane& lane, const fetch::Snapshot& snapshot,
-                const std::map<std::string, fetch::Snapshot>& other_refs,
-                const std::string& student, const Environment& env) {
+ContainerRun RunPlanInContainer(protocol::Plan plan, const fetch::Snapshot& snapshot,
+                                const std::map<std::string, fetch::Snapshot>& other_refs,
+                                const std::string& student, const Environment& env) {
   const rubric::Rubric& rubric = *env.rubric;
-  protocol::Plan plan = lane.plan;
-  plan.nonce = Nonce();  // each container its own
+  plan.nonce = Nonce();
   container::RunSpec spec;
   spec.image = env.run_image;
   spec.command = {std::string(checks::kToolsDir) + "/probe"};
@@ -191,9 +188,15 @@ LaneRun RunLane(const Lane& lane, const fetch::Snapshot& snapshot,
   spec.limits.pids = rubric.limits.pids;
   spec.limits.cpus = rubric.limits.cpus;
   spec.limits.wall_s = rubric.limits.wall_s;
+  // Read-only but for the workdir and the folders the probe puts back.
+  spec.writable.push_back({rubric.workdir, false, 0755});
+  for (const auto& m : protocol::WritableMounts()) {
+    const bool sticky = m.path == "/tmp" || m.path == "/var/tmp";
+    spec.writable.push_back({m.path, m.image_content, sticky ? 01777 : 0755});
+  }
   spec.name_hint = student;
   spec.labels["io.ipc-grader.student"] = student;
-  LaneRun out;
+  ContainerRun out;
   out.run = env.runner->Run(spec);
   if (!out.run.engine_failure) {
     out.report = protocol::ExtractReport(out.run.stdout_data, plan.nonce, &out.why);
@@ -202,7 +205,7 @@ LaneRun RunLane(const Lane& lane, const fetch::Snapshot& snapshot,
 }
 
 // Why a container left no report, in words for the result's error.
-std::string ContainerError(const LaneRun& lr, const rubric::Rubric& rubric) {
+std::string ContainerError(const ContainerRun& lr, const rubric::Rubric& rubric) {
   if (lr.run.timed_out) {
     return fmt::format("the whole run exceeded the rubric's {} s wall-time limit and was stopped",
                        rubric.limits.wall_s);
@@ -248,6 +251,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
     return ErrorResult(result, ferr.message);
   }
   result.ref = snapshot.revision.ref;
+  result.ref_why = snapshot.revision.why;
   result.commit = snapshot.revision.commit;
   result.commit_time = snapshot.revision.commit_time;
   result.tag_time = snapshot.revision.tag_time;
@@ -269,61 +273,44 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   result.timing["fetch"] = Since(t0);
 
   // 2. Plan what the probe runs.
-  protocol::Plan plan;  // each container gets its own nonce (RunLane)
+  protocol::Plan plan;  // the nonce is added as it is sent
   plan.workdir = rubric.workdir;
+  plan.system_dirs = protocol::SystemDirs();
+  plan.deadline_s = std::max(rubric.limits.wall_s - kReportMargin, rubric.limits.wall_s / 2);
+  ev.programs = &checks::ProgramsOf(rubric);
+  ev.token_seed = env.secret + "\n" + snapshot.revision.commit;
   // The refs fetched above for scoring are also what plans may run
   // (UseTree): fetched once, used twice.
-  checks::PlanBuilder builder(&plan, &snapshot, &ev.other_refs);
+  checks::PlanBuilder builder(&plan, &snapshot, &ev.other_refs, ev.programs, ev.token_seed,
+                              &rubric);
   for (const auto& check : rubric.checks) {
     checks::FindType(check.type)->Plan(check, rubric, builder);
   }
-  std::vector<Lane> lanes;
+  builder.Finish();
   try {
     protocol::ValidatePlan(plan);
-    lanes = SplitPlan(plan, env.lanes, LaneWeight(rubric));
-    for (const auto& lane : lanes) protocol::ValidatePlan(lane.plan);
   } catch (const protocol::ProtocolError& e) {
     // A check type's bug, not the student's: the probe would refuse it.
     return ErrorResult(result, std::string("internal error: the grader built an invalid probe "
                                            "plan (") + e.what() + ")");
   }
 
-  // 3. Throwaway containers: usually one; for a lone rerun on an idle
-  //    machine, up to env.lanes (pipeline/lanes.h). Each gets its plan on
-  //    the first line of stdin, the submission as a tar after it, then the
-  //    extra trees' tars. Nothing is bind-mounted.
+  // 3. One throwaway container: the plan on the first line of stdin, the
+  //    submission as a tar after it, then the extra trees' tars. Nothing is
+  //    bind-mounted.
   protocol::Report report;
   t0 = Clock::now();
-  if (!plan.steps.empty()) {
-    std::vector<LaneRun> runs(lanes.size());
-    {
-      std::vector<std::future<void>> others;
-      for (std::size_t k = 1; k < lanes.size(); ++k) {
-        others.push_back(std::async(std::launch::async, [&, k] {
-          runs[k] = RunLane(lanes[k], snapshot, ev.other_refs, req.student, env);
-        }));
-      }
-      runs[0] = RunLane(lanes[0], snapshot, ev.other_refs, req.student, env);
-      for (auto& f : others) f.get();
+  if (!plan.boxes.empty()) {
+    ContainerRun run = RunPlanInContainer(plan, snapshot, ev.other_refs, req.student, env);
+    if (run.run.engine_failure) {
+      result.timing["container"] = Since(t0);
+      return ErrorResult(result, "container engine failure: " + run.run.engine_error);
     }
-    std::vector<protocol::Report> reports;
-    for (std::size_t k = 0; k < runs.size(); ++k) {
-      LaneRun& lr = runs[k];
-      const std::string which =
-          runs.size() > 1 ? fmt::format("container {} of {}: ", k + 1, runs.size()) : "";
-      if (lr.run.engine_failure) {
-        result.timing["container"] = Since(t0);
-        return ErrorResult(result, "container engine failure: " + which + lr.run.engine_error);
-      }
-      if (!lr.report) {
-        if (ev.container_error.empty()) ev.container_error = which + ContainerError(lr, rubric);
-        continue;
-      }
-      reports.push_back(std::move(*lr.report));
-    }
-    if (ev.container_error.empty()) {
-      report = MergeReports(plan, lanes, std::move(reports));
+    if (run.report) {
+      report = std::move(*run.report);
       ev.report = &report;
+    } else {
+      ev.container_error = ContainerError(run, rubric);
     }
   }
   result.timing["container"] = Since(t0);
@@ -333,13 +320,41 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   t0 = Clock::now();
   score::Score(rubric, ev, &result);
   result.timing["score"] = Since(t0);
-  if (!plan.steps.empty() && ev.report == nullptr) {
+  if (!plan.boxes.empty() && ev.report == nullptr) {
     // No observations is the grader's problem to look into, not a zero for
     // the student: the result says error, with the cause, and is regraded.
     result = ErrorResult(std::move(result), ev.container_error);
   }
   result.timing["total"] = Since(t_all);
   return result;
+}
+
+}  // namespace ipc::pipeline
+
+namespace ipc::pipeline {
+
+std::string LoadSecret(const std::string& dir) {
+  const std::string path = (std::filesystem::path(dir) / "secret").string();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  // Made once (O_EXCL: two graders starting together agree on the first)
+  // and kept: an unchanged submission must plan the same boxes at every
+  // grading (results are reused on that basis).
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    const std::string secret = Nonce() + Nonce() + "\n";
+    const bool ok = ::write(fd, secret.data(), secret.size()) ==
+                    static_cast<ssize_t>(secret.size());
+    ::close(fd);
+    if (!ok) ::unlink(path.c_str());
+  }
+  std::ifstream in(path);
+  std::string secret;
+  if (!(in >> secret) || secret.size() < 32) {
+    throw Fatal("cannot read or make the grader's secret " + path +
+                ": its folder must be writable (or choose another with --cache)");
+  }
+  return secret;
 }
 
 }  // namespace ipc::pipeline

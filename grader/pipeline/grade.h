@@ -1,6 +1,6 @@
 // The path one submission takes: fetch (libgit2) -> plan (check types) ->
-// one throwaway container running the probe (or a few side by side, see
-// lanes.h) -> score (host side) -> result.
+// one throwaway container running the probe, box after box -> score (host
+// side) -> result.
 // Nothing here throws for a student's or a repository's failure: those come
 // back as a Result with status "error" and the cause.
 #pragma once
@@ -28,9 +28,9 @@ struct Environment {
   std::string run_image;          // image + probe + reference tools
   std::string grader_version;
   std::string engine_userns = "unknown";  // ContainerRunner::UserNamespaces
-  // Containers one submission may be spread over (pipeline/lanes.h): more
-  // than 1 only when cores would otherwise sit idle, e.g. a lone rerun.
-  int lanes = 1;
+  // This installation's secret (LoadSecret): with a submission's commit it
+  // seeds the tokens and stand-ins no submission can predict.
+  std::string secret;
 };
 
 struct GradeRequest {
@@ -50,6 +50,10 @@ fetch::FetchRequest MakeFetchRequest(const GradeRequest& request, const Environm
 // env->image, image_id, run_image. Throws ipc::Fatal with the fix.
 void PrepareImage(const std::string& image_override, const std::string& tools_dir,
                   Environment* env);
+
+// The installation's secret, kept in `dir`/secret (made once, mode 0600,
+// 32 random bytes as hex). Throws ipc::Fatal when it cannot be read or made.
+std::string LoadSecret(const std::string& dir);
 
 // Folder of the running executable: where probe, ref-cat... are built.
 std::string DefaultToolsDir();

@@ -22,8 +22,12 @@ void CappedOutput::Add(const char* bytes, std::size_t n) {
   if (data.size() < cap_) data.append(bytes, std::min(n, cap_ - data.size()));
 }
 
-ChildIo::ChildIo(Spawned* child, std::string stdin_data, std::size_t output_cap)
-    : child_(child), stdin_data_(std::move(stdin_data)), out_(output_cap), err_(output_cap) {
+ChildIo::ChildIo(Spawned* child, std::string stdin_data, std::size_t output_cap,
+                 std::size_t stderr_cap)
+    : child_(child),
+      stdin_data_(std::move(stdin_data)),
+      out_(output_cap),
+      err_(stderr_cap == 0 ? output_cap : stderr_cap) {
   // Nothing to write: close now, the child reads EOF straight away.
   if (stdin_data_.empty()) child_->stdin_w.reset();
 }

@@ -27,7 +27,9 @@ struct CappedOutput {
 
 class ChildIo {
  public:
-  ChildIo(Spawned* child, std::string stdin_data, std::size_t output_cap);
+  // stderr keeps `stderr_cap` bytes (0: output_cap, as stdout).
+  ChildIo(Spawned* child, std::string stdin_data, std::size_t output_cap,
+          std::size_t stderr_cap = 0);
 
   enum class Wake { kExited, kDeadline, kStopped };
   // Pumps until the child has been reaped, `deadline` passes, or `stop`

@@ -14,9 +14,7 @@
 #include "probe/fd.h"
 
 namespace ipc::probe {
-namespace {
 
-// The names in the directory open at `dir`, without "." and "..".
 bool ListNames(int dir, const std::string& where, std::vector<std::string>* names,
                std::string* err) {
   const int dup = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);  // fdopendir owns what it gets
@@ -33,6 +31,8 @@ bool ListNames(int dir, const std::string& where, std::vector<std::string>* name
   ::closedir(d);
   return true;
 }
+
+namespace {
 
 // Empties the directory open at `dir`. `where` is its path, for messages.
 bool RemoveContents(int dir, const std::string& where, std::string* err) {
@@ -65,141 +65,29 @@ bool RemoveContents(int dir, const std::string& where, std::string* err) {
   return true;
 }
 
-// `cp -a` of one tree, by descriptors (openat, O_NOFOLLOW throughout).
-class TreeCopier {
- public:
-  explicit TreeCopier(std::string* err) : err_(err) {}
-
-  // Copies the contents of directory `src` into the empty directory `dst`.
-  bool Contents(int src, int dst, const std::string& sp, const std::string& dp) {
-    std::vector<std::string> names;
-    if (!ListNames(src, sp, &names, err_)) return false;
-    for (const auto& name : names) {
-      if (!Entry(src, dst, name, sp + "/" + name, dp + "/" + name)) return false;
-    }
-    return true;
-  }
-
-  // Owner, permission bits and times of `st` onto the directory `fd`; after
-  // its contents, which would change its times.
-  bool Attributes(int fd, const struct stat& st, const std::string& dp) {
-    const timespec times[2] = {st.st_atim, st.st_mtim};
-    // chown first: it clears the setuid and setgid bits that chmod sets.
-    if (::fchown(fd, st.st_uid, st.st_gid) != 0) return Fail("chown", dp);
-    if (::fchmod(fd, st.st_mode & 07777) != 0) return Fail("chmod", dp);
-    if (::futimens(fd, times) != 0) return Fail("set the times of", dp);
-    return true;
-  }
-
- private:
-  bool Fail(const std::string& what, const std::string& path) {
-    *err_ = "cannot " + what + " '" + path + "': " + ErrnoText(errno);
-    return false;
-  }
-
-  bool Entry(int src, int dst, const std::string& name, const std::string& sp,
-             const std::string& dp) {
-    struct stat st {};
-    if (::fstatat(src, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Fail("stat", sp);
-    const char* n = name.c_str();
-    if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
-      const auto key = std::make_pair(st.st_dev, st.st_ino);
-      if (const auto it = links_.find(key); it != links_.end()) {
-        if (::linkat(AT_FDCWD, it->second.c_str(), dst, n, 0) != 0) return Fail("link", dp);
-        return true;
-      }
-      links_.emplace(key, dp);
-    }
-    if (S_ISDIR(st.st_mode)) {
-      if (::mkdirat(dst, n, 0700) != 0) return Fail("create", dp);
-      UniqueFd from(::openat(src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!from.valid()) return Fail("open", sp);
-      UniqueFd to(::openat(dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-      if (!to.valid()) return Fail("open", dp);
-      return Contents(from.get(), to.get(), sp, dp) && Attributes(to.get(), st, dp);
-    }
-    if (S_ISREG(st.st_mode)) {
-      UniqueFd from(::openat(src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-      if (!from.valid()) return Fail("open", sp);
-      UniqueFd to(::openat(dst, n, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-      if (!to.valid()) return Fail("create", dp);
-      return Bytes(from.get(), to.get(), sp, dp) && Attributes(to.get(), st, dp);
-    }
-    if (S_ISLNK(st.st_mode)) {
-      std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');
-      const ssize_t len = ::readlinkat(src, n, target.data(), target.size());
-      if (len < 0 || static_cast<std::size_t>(len) >= target.size()) return Fail("read the link", sp);
-      target.resize(static_cast<std::size_t>(len));
-      if (::symlinkat(target.c_str(), dst, n) != 0) return Fail("create the link", dp);
-    } else if (::mknodat(dst, n, st.st_mode & (S_IFMT | 07777), st.st_rdev) != 0) {
-      return Fail("create", dp);  // a FIFO, a socket or a device node
-    }
-    // Not a directory or a file: attributes by name, the link itself.
-    const timespec times[2] = {st.st_atim, st.st_mtim};
-    if (::fchownat(dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) return Fail("chown", dp);
-    if (!S_ISLNK(st.st_mode) && ::fchmodat(dst, n, st.st_mode & 07777, 0) != 0) {
-      return Fail("chmod", dp);
-    }
-    if (::utimensat(dst, n, times, AT_SYMLINK_NOFOLLOW) != 0) return Fail("set the times of", dp);
-    return true;
-  }
-
-  // The file's bytes: copy_file_range (in the kernel; holes stay cheap),
-  // read/write where it cannot.
-  bool Bytes(int from, int to, const std::string& sp, const std::string& dp) {
-    for (;;) {
-      const ssize_t n = ::copy_file_range(from, nullptr, to, nullptr, 1 << 30, 0);
-      if (n > 0) continue;
-      if (n == 0) return true;
-      if (errno == EINTR) continue;
-      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
-        return Fail("copy", sp);
-      }
-      break;
-    }
-    char buf[65536];
-    for (;;) {
-      const ssize_t n = ::read(from, buf, sizeof buf);
-      if (n == 0) return true;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Fail("read", sp);
-      }
-      for (ssize_t done = 0; done < n;) {
-        const ssize_t w = ::write(to, buf + done, static_cast<std::size_t>(n - done));
-        if (w < 0) {
-          if (errno == EINTR) continue;
-          return Fail("write", dp);
-        }
-        done += w;
-      }
-    }
-  }
-
-  std::string* err_;
-  std::map<std::pair<dev_t, ino_t>, std::string> links_;  // first copy of each
-};
-
 }  // namespace
 
-bool CopyTree(const std::string& from, const std::string& to, std::string* err) {
-  UniqueFd src(::open(from.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+bool RemoveAt(int parent, const std::string& name, const std::string& where, std::string* err) {
   struct stat st {};
-  if (!src.valid() || ::fstat(src.get(), &st) != 0) {
-    *err = "cannot open the directory '" + from + "': " + ErrnoText(errno);
+  if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno == ENOENT) return true;
+    *err = "stat '" + where + "': " + ErrnoText(errno);
     return false;
   }
-  if (::mkdir(to.c_str(), 0700) != 0) {
-    *err = "cannot create '" + to + "': " + ErrnoText(errno);
+  if (S_ISDIR(st.st_mode)) {
+    UniqueFd d(::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!d.valid()) {
+      *err = "open '" + where + "': " + ErrnoText(errno);
+      return false;
+    }
+    if (!RemoveContents(d.get(), where, err)) return false;
+  }
+  if (::unlinkat(parent, name.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0 &&
+      errno != ENOENT) {
+    *err = "remove '" + where + "': " + ErrnoText(errno);
     return false;
   }
-  UniqueFd dst(::open(to.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dst.valid()) {
-    *err = "cannot open '" + to + "': " + ErrnoText(errno);
-    return false;
-  }
-  TreeCopier copier(err);
-  return copier.Contents(src.get(), dst.get(), from, to) && copier.Attributes(dst.get(), st, to);
+  return true;
 }
 
 bool RemoveTree(const std::string& path, std::string* err) {
@@ -229,24 +117,47 @@ bool RemoveTree(const std::string& path, std::string* err) {
   return true;
 }
 
-bool ExtractFresh(const std::string& archive, const std::string& dest,
-                  const tar::ExtractLimits& limits, std::string* err) {
-  if (!RemoveTree(dest, err)) return false;
-  if (::mkdir(dest.c_str(), 0755) != 0 || ::chmod(dest.c_str(), 0755) != 0) {
-    *err = "cannot create '" + dest + "': " + ErrnoText(errno);
-    return false;
+bool MakeDirs(const std::string& path, unsigned mode, std::string* err) {
+  for (std::size_t at = 1; at <= path.size(); ++at) {
+    if (at != path.size() && path[at] != '/') continue;
+    const std::string prefix = path.substr(0, at);
+    if (::mkdir(prefix.c_str(), mode) != 0 && errno != EEXIST) {
+      *err = "cannot create '" + prefix + "': " + ErrnoText(errno);
+      return false;
+    }
   }
-  if (archive.empty()) return true;
-  std::string why;
-  if (!tar::Extract(archive, dest, limits, &why)) {
-    *err = "extracting into '" + dest + "': " + why;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    *err = "'" + path + "' is not a directory";
     return false;
   }
   return true;
 }
 
-bool WriteOverlay(const std::string& dir, const std::vector<protocol::FileOverlay>& files,
+bool PathTaken(const std::string& dir, const std::string& path) {
+  UniqueFd cur(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!cur.valid()) return true;  // nothing can be written there anyway
+  std::size_t start = 0;
+  for (;;) {
+    const auto slash = path.find('/', start);
+    const std::string comp = path.substr(start, slash == std::string::npos ? std::string::npos
+                                                                           : slash - start);
+    struct stat st {};
+    if (::fstatat(cur.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno != ENOENT;
+    if (slash == std::string::npos) return true;
+    if (!S_ISDIR(st.st_mode)) return true;  // a file or symlink where a folder would be
+    cur = UniqueFd(::openat(cur.get(), comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!cur.valid()) return true;
+    start = slash + 1;
+  }
+}
+
+bool WriteOverlay(const std::string& dir, const std::vector<protocol::FileOverlay>& all,
                   std::string* err) {
+  std::vector<protocol::FileOverlay> files;
+  for (const auto& f : all) {
+    if (!f.if_missing || !PathTaken(dir, f.path)) files.push_back(f);
+  }
   if (files.empty()) return true;
   // tar::Extract already is the symlink-safe writer (O_NOFOLLOW at every
   // component, an existing file or link unlinked, never followed): an

@@ -1,9 +1,13 @@
 // The probe: the grading container's main process (PID 1). It reads the
 // whole of stdin first (line 1: the Plan as JSON; then the submission as a
-// tar; then one tar per Plan::extra_trees name), runs the plan, and writes one framed Report to stdout as the
-// very last thing. It exits 0 whenever it could report (failures of its own
-// go into probe_error) and 2 only when it cannot even read the plan, since
-// without the nonce nothing it wrote would be accepted.
+// tar; then one tar per Plan::extra_trees name), runs the plan's boxes
+// (box_runner.h), and writes one framed Report to stdout as the very last
+// thing. It exits 0 whenever it could report (failures of its own go into
+// probe_error) and 2 only when it cannot even read the plan, since without
+// the nonce nothing it wrote would be accepted.
+//
+// Started by itself as `probe --trace ...`, it is the tracer of a traced
+// step instead (tracer.h).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -14,8 +18,9 @@
 #include <string>
 
 #include "probe/archives.h"
+#include "probe/box_runner.h"
 #include "probe/fd.h"
-#include "probe/plan_runner.h"
+#include "probe/tracer.h"
 #include "protocol/probe_protocol.h"
 
 namespace {
@@ -74,7 +79,10 @@ int Emit(const ipc::protocol::Report& report) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc >= 2 && std::string(argv[1]) == ipc::probe::kTraceFlag) {
+    return ipc::probe::TracerMain(std::vector<std::string>(argv + 1, argv + argc));
+  }
   HardenSelf();
   std::string input, err;
   if (!ReadAllStdin(&input, &err)) return Die(err);
@@ -117,8 +125,8 @@ int main() {
   }
   input.clear();
   input.shrink_to_fit();
-  // Each tree stays in the probe's memory for the whole run (pristine and
-  // tree:NAME sandboxes are unpacked from here, out of students' reach).
+  // Each tree stays in the probe's memory for the whole run (every box is
+  // made from here, out of students' reach).
   ipc::probe::Trees trees;
   trees.main = std::move(archives[0]);
   for (std::size_t i = 0; i < plan.extra_trees.size(); ++i) {

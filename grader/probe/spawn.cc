@@ -13,7 +13,6 @@
 #include <mutex>
 
 #include "probe/pty.h"
-#include "probe/sealed_tools.h"
 #include "probe/users.h"
 
 namespace ipc::probe {
@@ -29,7 +28,6 @@ struct ChildPlan {
   std::vector<std::string> argv_store, env_store;
   std::vector<char*> argv, envp;
   std::string exe, cwd;
-  int exe_fd = -1;  // sealed memfd to execute instead of `exe`
   bool switch_user = false;
   UserInfo user;
   int in_fd = -1, out_fd = -1, err_fd = -1;
@@ -96,13 +94,7 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
     if (::syscall(SYS_setresgid, p.user.gid, p.user.gid, p.user.gid) != 0) ChildFail(p, kSetgid);
     if (::syscall(SYS_setresuid, p.user.uid, p.user.uid, p.user.uid) != 0) ChildFail(p, kSetuid);
   }
-  if (p.exe_fd >= 0) {
-    // The memfd is close-on-exec: fine for an ELF image, which the kernel
-    // has opened by the time descriptors are closed.
-    ::syscall(SYS_execveat, p.exe_fd, "", p.argv.data(), p.envp.data(), AT_EMPTY_PATH);
-  } else {
-    ::execve(p.exe.c_str(), p.argv.data(), p.envp.data());
-  }
+  ::execve(p.exe.c_str(), p.argv.data(), p.envp.data());
   ChildFail(p, kExec);
 }
 
@@ -275,7 +267,6 @@ bool Spawn(const protocol::ProcessSpec& spec, const SpawnContext& ctx, Spawned* 
     return false;
   }
   p.exe = *exe;
-  if (ctx.tools != nullptr) p.exe_fd = ctx.tools->ExecFd(p.exe);
   p.env_store = BuildEnv(spec, home);
   p.argv = CStrings(p.argv_store);
   p.envp = CStrings(p.env_store);

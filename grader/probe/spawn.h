@@ -10,7 +10,6 @@
 //   - no other descriptor (everything the probe opens is close-on-exec);
 //   - the environment PATH, HOME, LANG=C.UTF-8 plus spec.env;
 //   - the step's directory, or spec.cwd resolved against it;
-//   - a sealed tool (ctx.tools) executed from its memfd;
 //   - for `user`: that user's uid, gid and groups (from /etc/passwd and
 //     /etc/group); for `login_shell`: `su - USER -c '<argv quoted>'`, exactly
 //     like the assignment's DD test (su then runs in USER's home, and
@@ -32,14 +31,9 @@ namespace ipc::probe {
 inline constexpr const char* kFixedPath =
     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-class SealedTools;
-
 struct SpawnContext {
-  std::string step_dir;     // the workdir or the step's sandbox copy
+  std::string step_dir;     // the workdir (the box's tree)
   std::string private_dir;  // the probe's own directory (file-mode stdout)
-  // A program that is one of these sealed tools runs from its memfd, not
-  // from the file system (see sealed_tools.h). Null: none.
-  const SealedTools* tools = nullptr;
 };
 
 // A started child and the parent's ends of its streams. Not movable: the

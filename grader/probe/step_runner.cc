@@ -6,9 +6,14 @@
 
 #include <algorithm>
 
+#include <fcntl.h>
+
 #include "probe/child_io.h"
 #include "probe/proc.h"
 #include "probe/readiness.h"
+#include "probe/tracer.h"
+#include "probe/users.h"
+#include "protocol/trace_log.h"
 
 namespace ipc::probe {
 namespace {
@@ -22,6 +27,9 @@ using protocol::Step;
 constexpr auto kReadyTick = std::chrono::milliseconds(5);
 // After SIGKILL a process dies at once unless stuck in the kernel (D state).
 constexpr auto kKillGrace = std::chrono::seconds(5);
+// The tracer's log: an event is a few hundred bytes; a CI job runs a few
+// hundred processes.
+constexpr std::size_t kTraceLogCap = 8 << 20;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -54,9 +62,16 @@ void SignalPhase(const Step& step, Spawned& child, ChildIo& io, protocol::Signal
   o->ready_by = ReadyByName(by);
   o->ready_wait_s = Seconds(Clock::now() - child.started);
   // The program's own CPU time so far (utime+stime): a listener that spins
-  // instead of pausing has burnt about as much as it waited.
+  // instead of pausing has burnt about as much as it waited. And what it
+  // looked like then: its state and the handlers it had installed.
   Reaper::Get().WithUnreaped(child.pid, [&] {
     if (auto cpu = ReadCpuSeconds(child.pid)) o->cpu_while_waiting_s = *cpu;
+    if (auto st = ReadProcStatus(child.pid)) {
+      o->state = std::string(1, st->state);
+      for (int sig : step.ready_signals) {
+        if (sig >= 1 && sig <= 64 && (st->sig_caught >> (sig - 1)) & 1) o->caught.push_back(sig);
+      }
+    }
   });
   if (wake == ChildIo::Wake::kExited) return;
   if (step.process.stdout_mode == StdoutMode::kPty) {
@@ -103,20 +118,86 @@ void KillTree(pid_t pid) {
   });
 }
 
-protocol::StepResult RunStep(const Step& step, const SpawnContext& ctx) {
+std::vector<protocol::PathStat> StatPaths(const std::string& dir,
+                                          const std::vector<std::string>& paths) {
+  std::vector<protocol::PathStat> out;
+  for (const auto& path : paths) {
+    protocol::PathStat ps;
+    ps.path = path;
+    // Component by component with O_NOFOLLOW: a symlinked parent is not
+    // entered (the entry "does not exist" as far as the tree goes).
+    UniqueFd cur(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    std::size_t start = 0;
+    std::string name = path;
+    for (auto slash = path.find('/'); cur.valid() && slash != std::string::npos;
+         slash = path.find('/', start)) {
+      cur = UniqueFd(::openat(cur.get(), path.substr(start, slash - start).c_str(),
+                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      start = slash + 1;
+      name = path.substr(start);
+    }
+    struct stat st {};
+    if (cur.valid() && ::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      ps.exists = true;
+      ps.type = S_ISREG(st.st_mode)    ? "file"
+                : S_ISDIR(st.st_mode)  ? "dir"
+                : S_ISLNK(st.st_mode)  ? "symlink"
+                : S_ISFIFO(st.st_mode) ? "fifo"
+                : S_ISSOCK(st.st_mode) ? "socket"
+                : S_ISCHR(st.st_mode)  ? "char"
+                                       : "block";
+      ps.mode = static_cast<int>(st.st_mode & 07777);
+      ps.size = static_cast<std::uint64_t>(st.st_size);
+      ps.uid = static_cast<int>(st.st_uid);
+      ps.gid = static_cast<int>(st.st_gid);
+      ps.user = NameOfId(st.st_uid, "/etc/passwd");
+      ps.group = NameOfId(st.st_gid, "/etc/group");
+    }
+    out.push_back(std::move(ps));
+  }
+  return out;
+}
+
+bool ParseTraceLog(const std::string& log, std::vector<protocol::TraceEvent>* events) {
+  std::size_t start = 0;
+  while (start < log.size()) {
+    const auto eol = log.find('\n', start);
+    if (eol == std::string::npos) return false;  // a line cut short
+    std::string why;
+    auto e = protocol::ParseTraceLine(std::string_view(log).substr(start, eol - start), &why);
+    if (!e) return false;
+    events->push_back(std::move(*e));
+    start = eol + 1;
+  }
+  return true;
+}
+
+protocol::StepResult RunStep(const Step& step, const StepEnv& env) {
   protocol::StepResult r;
   r.id = step.id;
-  if (step.kind == Step::Kind::kSignal) r.signal.emplace();
   protocol::ProcessResult& pr = r.process;
+  if (step.kind == Step::Kind::kStat) {
+    r.stats = StatPaths(env.spawn.step_dir, step.paths);
+    pr.started = true;
+    return r;
+  }
+  if (step.kind == Step::Kind::kSignal) r.signal.emplace();
 
+  protocol::ProcessSpec spec = step.process;
+  const bool traced = !step.watch.empty();
+  if (traced) {
+    std::vector<std::string> watch;
+    for (const auto& w : step.watch) watch.push_back(env.spawn.step_dir + "/" + w);
+    spec.argv = TracerArgv(env.probe_path, watch, spec.argv);
+  }
   Spawned child;
-  if (!Spawn(step.process, ctx, &child, &pr.error)) return r;
+  if (!Spawn(spec, env.spawn, &child, &pr.error)) return r;
   pr.started = true;
   pr.pid = child.pid;
-  ChildIo io(&child, step.process.stdin_data, step.process.output_cap);
+  ChildIo io(&child, spec.stdin_data, spec.output_cap, traced ? kTraceLogCap : 0);
 
   if (r.signal) SignalPhase(step, child, io, &*r.signal);
-  if (io.PumpUntil(After(Clock::now(), step.process.timeout_s)) != ChildIo::Wake::kExited) {
+  if (io.PumpUntil(After(Clock::now(), spec.timeout_s)) != ChildIo::Wake::kExited) {
     pr.timed_out = true;
     KillTree(child.pid);
     if (io.PumpUntil(Clock::now() + kKillGrace) != ChildIo::Wake::kExited) {
@@ -126,7 +207,7 @@ protocol::StepResult RunStep(const Step& step, const SpawnContext& ctx) {
   if (io.exited()) {
     // The step ends with its process: background jobs it left in its group
     // go too. Ones that escaped the group (setsid) are removed by the sweep
-    // after the step's group (plan_runner).
+    // before the next box.
     ::killpg(child.pid, SIGKILL);
   }
   io.Finish();
@@ -135,8 +216,16 @@ protocol::StepResult RunStep(const Step& step, const SpawnContext& ctx) {
   pr.stdout_bytes = io.out().total;
   pr.stderr_data = io.err().data;
   pr.stderr_bytes = io.err().total;
-  if (step.process.stdout_mode == StdoutMode::kFile) {
-    ReadStdoutFile(child, step.process.output_cap, &pr);
+  if (traced) {
+    // The tracer's stderr is its log, not the command's (whose stderr went
+    // to its stdout).
+    const bool whole = pr.stderr_bytes == pr.stderr_data.size();
+    r.trace_truncated = !ParseTraceLog(pr.stderr_data, &r.trace) || !whole;
+    pr.stderr_data.clear();
+    pr.stderr_bytes = 0;
+  }
+  if (spec.stdout_mode == StdoutMode::kFile) {
+    ReadStdoutFile(child, spec.output_cap, &pr);
   }
   if (auto ex = Reaper::Get().ExitOf(child.pid)) {
     if (WIFEXITED(ex->status)) pr.exit_code = WEXITSTATUS(ex->status);

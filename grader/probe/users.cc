@@ -79,4 +79,22 @@ std::optional<UserInfo> LookupUser(const std::string& name, std::string* err,
   return user;
 }
 
+std::string NameOfId(unsigned id, const std::string& db_path) {
+  const auto text = ReadSmallFile(db_path);
+  if (!text) return "";
+  std::size_t start = 0;
+  while (start < text->size()) {
+    auto eol = text->find('\n', start);
+    if (eol == std::string::npos) eol = text->size();
+    const std::string line = text->substr(start, eol - start);
+    start = eol + 1;
+    const auto c1 = line.find(':');
+    const auto c2 = c1 == std::string::npos ? c1 : line.find(':', c1 + 1);
+    const auto c3 = c2 == std::string::npos ? c2 : line.find(':', c2 + 1);
+    if (c3 == std::string::npos) continue;
+    if (line.substr(c2 + 1, c3 - c2 - 1) == std::to_string(id)) return line.substr(0, c1);
+  }
+  return "";
+}
+
 }  // namespace ipc::probe

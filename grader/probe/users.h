@@ -26,4 +26,8 @@ std::optional<UserInfo> LookupUser(const std::string& name, std::string* err,
                                    const std::string& passwd_path = "/etc/passwd",
                                    const std::string& group_path = "/etc/group");
 
+// The name of `id` in a passwd- or group-style file (name:x:id:...), or
+// "" when it has none.
+std::string NameOfId(unsigned id, const std::string& db_path);
+
 }  // namespace ipc::probe

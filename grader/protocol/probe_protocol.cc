@@ -9,6 +9,7 @@
 
 #include "protocol/base64.h"
 #include "protocol/json_reader.h"
+#include "protocol/trace_log.h"
 
 namespace ipc::protocol {
 namespace {
@@ -22,18 +23,6 @@ void PutString(json& j, const char* key, const std::string& s) {
 }
 void PutBytes(json& j, const char* key, const std::string& bytes) {
   if (!bytes.empty()) j[key] = Base64Encode(bytes);
-}
-
-// Names that become a directory under the sandbox root: no separators and
-// nothing that walks upwards.
-bool ValidSandboxName(const std::string& s) {
-  if (s.empty() || s == "." || s == ".." || s.size() > 64) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
 }
 
 // The nonce is spelled inside the frame markers, so it must not contain a
@@ -108,43 +97,52 @@ ProcessSpec SpecFromJson(const json& j, const std::string& path) {
   return p;
 }
 
+json OverlayToJson(const FileOverlay& f) {
+  json o = json::object();
+  o["path"] = f.path;
+  PutBytes(o, "content_b64", f.content);
+  o["mode"] = f.mode;
+  if (f.if_missing) o["if_missing"] = true;
+  return o;
+}
+
 FileOverlay OverlayFromJson(const json& j, const std::string& path) {
-  JsonReader r(j, path, "overlay");
+  JsonReader r(j, path, "file");
   FileOverlay f;
   f.path = r.String("path", std::nullopt);
   f.content = r.Bytes("content_b64");
   f.mode = r.Int("mode", f.mode);
+  f.if_missing = r.Bool("if_missing", false);
   r.RejectUnknown();
   return f;
+}
+
+const char* KindName(Step::Kind k) {
+  switch (k) {
+    case Step::Kind::kExec:
+      return "exec";
+    case Step::Kind::kSignal:
+      return "signal";
+    case Step::Kind::kStat:
+      return "stat";
+  }
+  return "exec";
 }
 
 json StepToJson(const Step& s) {
   json j = json::object();
   j["id"] = s.id;
-  j["kind"] = s.kind == Step::Kind::kSignal ? "signal" : "exec";
-  j["process"] = SpecToJson(s.process);
-  j["group"] = s.group;
-  PutString(j, "sandbox", s.sandbox);
-  PutString(j, "sandbox_from", s.sandbox_from);
-  if (!s.overlay.empty()) {
-    json& list = j["overlay"] = json::array();
-    for (const auto& f : s.overlay) {
-      json o = json::object();
-      o["path"] = f.path;
-      PutBytes(o, "content_b64", f.content);
-      o["mode"] = f.mode;
-      list.push_back(std::move(o));
-    }
-  }
-  if (s.at_workdir) j["at_workdir"] = true;
-  if (s.attempts != 1) j["attempts"] = s.attempts;
-  if (s.fresh_users) j["fresh_users"] = true;
+  j["kind"] = KindName(s.kind);
+  j["student"] = s.student;
+  if (s.kind != Step::Kind::kStat) j["process"] = SpecToJson(s.process);
   if (s.kind == Step::Kind::kSignal) {
     j["signal"] = s.signal;
     if (!s.ready_signals.empty()) j["ready_signals"] = s.ready_signals;
     j["ready_on_pause"] = s.ready_on_pause;
     j["ready_timeout_s"] = s.ready_timeout_s;
   }
+  if (!s.paths.empty()) j["paths"] = s.paths;
+  if (!s.watch.empty()) j["watch"] = s.watch;
   return j;
 }
 
@@ -158,29 +156,17 @@ Step StepFromJson(const json& j, const std::string& path) {
     s.kind = Step::Kind::kExec;
   } else if (kind == "signal") {
     s.kind = Step::Kind::kSignal;
+  } else if (kind == "stat") {
+    s.kind = Step::Kind::kStat;
   } else {
-    r.Fail("kind", "expected \"exec\" or \"signal\", got \"" + kind + "\"");
+    r.Fail("kind", "expected \"exec\", \"signal\" or \"stat\", got \"" + kind + "\"");
   }
-  const json* proc = r.Find("process");
-  if (!proc) r.Fail("process", "missing");
-  s.process = SpecFromJson(*proc, r.Path("process"));
-  s.group = r.Int("group", 0);
-  s.sandbox = r.String("sandbox", "");
-  if (!s.sandbox.empty() && !ValidSandboxName(s.sandbox)) {
-    r.Fail("sandbox", "'" + s.sandbox +
-                          "' is not a valid name (letters, digits, '.', '_', '-'; "
-                          "not '.' or '..'; at most 64)");
+  s.student = r.Bool("student", true);
+  if (s.kind != Step::Kind::kStat) {
+    const json* proc = r.Find("process");
+    if (!proc) r.Fail("process", "missing");
+    s.process = SpecFromJson(*proc, r.Path("process"));
   }
-  s.sandbox_from = r.String("sandbox_from", "");
-  if (const json* overlay = r.Find("overlay")) {
-    if (!overlay->is_array()) r.Fail("overlay", "expected array");
-    for (std::size_t i = 0; i < overlay->size(); ++i) {
-      s.overlay.push_back(OverlayFromJson((*overlay)[i], r.Path(Elem("overlay", i))));
-    }
-  }
-  s.at_workdir = r.Bool("at_workdir", false);
-  s.attempts = r.Int("attempts", 1);
-  s.fresh_users = r.Bool("fresh_users", false);
   if (s.kind == Step::Kind::kSignal) {
     s.signal = r.Int("signal", std::nullopt);
     if (s.signal < 1 || s.signal > kMaxSignal) r.Fail("signal", "expected a signal number 1..64");
@@ -194,8 +180,47 @@ Step StepFromJson(const json& j, const std::string& path) {
     s.ready_timeout_s = r.Number("ready_timeout_s", s.ready_timeout_s);
     if (!(s.ready_timeout_s >= 0)) r.Fail("ready_timeout_s", "must not be negative");
   }
+  s.paths = r.StringList("paths", /*required=*/false);
+  s.watch = r.StringList("watch", /*required=*/false);
   r.RejectUnknown();
   return s;
+}
+
+json BoxToJson(const Box& b) {
+  json j = json::object();
+  j["id"] = b.id;
+  j["from"] = b.from;
+  if (!b.files.empty()) {
+    json& list = j["files"] = json::array();
+    for (const auto& f : b.files) list.push_back(OverlayToJson(f));
+  }
+  j["steps"] = json::array();
+  for (const auto& s : b.steps) j["steps"].push_back(StepToJson(s));
+  if (b.attempts != 1) j["attempts"] = b.attempts;
+  if (b.save) j["save"] = true;
+  return j;
+}
+
+Box BoxFromJson(const json& j, const std::string& path) {
+  JsonReader r(j, path, "box");
+  Box b;
+  b.id = r.String("id", std::nullopt);
+  if (b.id.empty()) r.Fail("id", "must not be empty");
+  b.from = r.String("from", std::string(kFromPristine));
+  if (const json* files = r.Find("files")) {
+    if (!files->is_array()) r.Fail("files", "expected array");
+    for (std::size_t i = 0; i < files->size(); ++i) {
+      b.files.push_back(OverlayFromJson((*files)[i], r.Path(Elem("files", i))));
+    }
+  }
+  const json& steps = r.Array("steps");
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    b.steps.push_back(StepFromJson(steps[i], r.Path(Elem("steps", i))));
+  }
+  b.attempts = r.Int("attempts", 1);
+  b.save = r.Bool("save", false);
+  r.RejectUnknown();
+  return b;
 }
 
 // ---- Report ----
@@ -246,6 +271,8 @@ json ObservationToJson(const SignalObservation& o) {
   j["cpu_while_waiting_s"] = o.cpu_while_waiting_s;
   j["signal_sent"] = o.signal_sent;
   PutBytes(j, "pid_line_b64", o.pid_line);
+  PutString(j, "state", o.state);
+  if (!o.caught.empty()) j["caught"] = o.caught;
   return j;
 }
 
@@ -261,8 +288,42 @@ SignalObservation ObservationFromJson(const json& j, const std::string& path) {
   o.cpu_while_waiting_s = r.Number("cpu_while_waiting_s", 0);
   o.signal_sent = r.Bool("signal_sent", false);
   o.pid_line = r.Bytes("pid_line_b64");
+  o.state = r.String("state", "");
+  o.caught = r.IntList("caught");
   r.RejectUnknown();
   return o;
+}
+
+json StatToJson(const PathStat& st) {
+  json j = json::object();
+  j["path"] = st.path;
+  j["exists"] = st.exists;
+  if (st.exists) {
+    j["type"] = st.type;
+    j["mode"] = st.mode;
+    j["size"] = st.size;
+    j["uid"] = st.uid;
+    j["gid"] = st.gid;
+    PutString(j, "user", st.user);
+    PutString(j, "group", st.group);
+  }
+  return j;
+}
+
+PathStat StatFromJson(const json& j, const std::string& path) {
+  JsonReader r(j, path, "stat");
+  PathStat st;
+  st.path = r.String("path", std::nullopt);
+  st.exists = r.Bool("exists", false);
+  st.type = r.String("type", "");
+  st.mode = r.Int("mode", 0);
+  st.size = r.Unsigned("size", 0);
+  st.uid = r.Int("uid", 0);
+  st.gid = r.Int("gid", 0);
+  st.user = r.String("user", "");
+  st.group = r.String("group", "");
+  r.RejectUnknown();
+  return st;
 }
 
 }  // namespace
@@ -272,9 +333,11 @@ nlohmann::json ToJson(const Plan& plan) {
   j["version"] = plan.version;
   j["nonce"] = plan.nonce;
   j["workdir"] = plan.workdir;
+  if (!plan.system_dirs.empty()) j["system_dirs"] = plan.system_dirs;
+  if (plan.deadline_s > 0) j["deadline_s"] = plan.deadline_s;
   if (!plan.extra_trees.empty()) j["extra_trees"] = plan.extra_trees;
-  j["steps"] = json::array();
-  for (const auto& s : plan.steps) j["steps"].push_back(StepToJson(s));
+  j["boxes"] = json::array();
+  for (const auto& b : plan.boxes) j["boxes"].push_back(BoxToJson(b));
   return j;
 }
 
@@ -285,20 +348,12 @@ Plan PlanFromJson(const nlohmann::json& j) {
   plan.nonce = r.String("nonce", std::nullopt);
   if (!ValidNonce(plan.nonce)) r.Fail("nonce", "expected 1..128 of [A-Za-z0-9_-]");
   plan.workdir = r.String("workdir", plan.workdir);
-  if (plan.workdir.empty() || plan.workdir[0] != '/' || plan.workdir == "/") {
-    r.Fail("workdir", "expected an absolute path below /, got '" + plan.workdir + "'");
-  }
+  plan.system_dirs = r.StringList("system_dirs", /*required=*/false);
+  plan.deadline_s = r.Number("deadline_s", 0);
   plan.extra_trees = r.StringList("extra_trees", /*required=*/false);
-  const json& steps = r.Array("steps");
-  std::map<std::string, std::size_t> ids;
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    Step s = StepFromJson(steps[i], Elem("steps", i));
-    auto [it, fresh] = ids.emplace(s.id, i);
-    if (!fresh) {
-      throw ProtocolError(Elem("steps", i) + ".id: duplicate id '" + s.id + "' (first at " +
-                          Elem("steps", it->second) + ")");
-    }
-    plan.steps.push_back(std::move(s));
+  const json& boxes = r.Array("boxes");
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    plan.boxes.push_back(BoxFromJson(boxes[i], Elem("boxes", i)));
   }
   r.RejectUnknown();
   ValidatePlan(plan);
@@ -315,9 +370,18 @@ nlohmann::json ToJson(const Report& report) {
     step["id"] = s.id;
     step["process"] = ResultToJson(s.process);
     if (s.signal) step["signal"] = ObservationToJson(*s.signal);
-    if (!s.failed_attempts.empty()) {
-      json& list = step["failed_attempts"] = json::array();
-      for (const auto& a : s.failed_attempts) list.push_back(ResultToJson(a));
+    if (!s.stats.empty()) {
+      json& list = step["stats"] = json::array();
+      for (const auto& st : s.stats) list.push_back(StatToJson(st));
+    }
+    if (!s.trace.empty()) {
+      json& list = step["trace"] = json::array();
+      for (const auto& e : s.trace) list.push_back(TraceEventToJson(e));
+    }
+    if (s.trace_truncated) step["trace_truncated"] = true;
+    if (!s.earlier_attempts.empty()) {
+      json& list = step["earlier_attempts"] = json::array();
+      for (const auto& a : s.earlier_attempts) list.push_back(ResultToJson(a));
     }
     j["steps"].push_back(std::move(step));
   }
@@ -340,11 +404,24 @@ Report ReportFromJson(const nlohmann::json& j) {
     s.process = ResultFromJson(*proc, sr.Path("process"));
     if (const json* sig = sr.Find("signal"))
       s.signal = ObservationFromJson(*sig, sr.Path("signal"));
-    if (const json* failed = sr.Find("failed_attempts")) {
-      if (!failed->is_array()) sr.Fail("failed_attempts", "expected array");
-      for (std::size_t k = 0; k < failed->size(); ++k) {
-        s.failed_attempts.push_back(
-            ResultFromJson((*failed)[k], sr.Path(Elem("failed_attempts", k))));
+    if (const json* stats = sr.Find("stats")) {
+      if (!stats->is_array()) sr.Fail("stats", "expected array");
+      for (std::size_t k = 0; k < stats->size(); ++k) {
+        s.stats.push_back(StatFromJson((*stats)[k], sr.Path(Elem("stats", k))));
+      }
+    }
+    if (const json* trace = sr.Find("trace")) {
+      if (!trace->is_array()) sr.Fail("trace", "expected array");
+      for (std::size_t k = 0; k < trace->size(); ++k) {
+        s.trace.push_back(TraceEventFromJson((*trace)[k], sr.Path(Elem("trace", k))));
+      }
+    }
+    s.trace_truncated = sr.Bool("trace_truncated", false);
+    if (const json* earlier = sr.Find("earlier_attempts")) {
+      if (!earlier->is_array()) sr.Fail("earlier_attempts", "expected array");
+      for (std::size_t k = 0; k < earlier->size(); ++k) {
+        s.earlier_attempts.push_back(
+            ResultFromJson((*earlier)[k], sr.Path(Elem("earlier_attempts", k))));
       }
     }
     sr.RejectUnknown();

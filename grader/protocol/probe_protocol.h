@@ -8,6 +8,15 @@
 // such as "is this a MEOW", "does this match the reference", is made by the
 // grader on the host from these observations, so a student program that
 // prints "PASSED" or fake JSON cannot change a grade.
+//
+// A plan is a list of boxes run one after another. A box is a fresh copy of
+// the container's writable state: before it, every process of the previous
+// box is killed, the system folders the plan names (/etc, /home, /tmp, ...)
+// are put back as they were when the probe started (or as a saved box left
+// them), and the workdir is emptied and filled with the box's tree. The rest
+// of the image is read-only. So an observation depends only on the tree a
+// box starts from and on the steps of that box: nothing a student step
+// writes or leaves running reaches a later box.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +29,7 @@
 
 namespace ipc::protocol {
 
-inline constexpr int kProtocolVersion = 1;
+inline constexpr int kProtocolVersion = 2;
 
 // Where a child's stdout goes. The assignment's test redirects the listener
 // to a file, where stdio is fully buffered; a pipe is also fully buffered; a
@@ -30,8 +39,7 @@ enum class StdoutMode { kPipe, kFile, kPty };
 // One process to run inside the container.
 struct ProcessSpec {
   std::vector<std::string> argv;  // argv[0] resolved through PATH
-  // Empty = the step's directory (the workdir, or its sandbox copy); a
-  // relative path resolves against that directory.
+  // Empty = the workdir (the box's tree); a relative path resolves against it.
   std::string cwd;
   std::string user;                        // empty = root; else run as this user
   bool login_shell = false;                // run via `su - USER -c` (cwd = home)
@@ -46,17 +54,16 @@ struct ProcessSpec {
 
 // What happened to one process.
 struct ProcessResult {
-  bool started = false;            // false: exec failed (see error)
+  bool started = false;            // false: exec failed, or the step never ran (see error)
   std::string error;               // probe-side failure description
   int pid = 0;                     // pid inside the container
   std::optional<int> exit_code;    // set when it exited normally
   std::optional<int> term_signal;  // set when killed by a signal
   bool timed_out = false;          // killed by the probe's wall limit
   // The kernel's OOM killer ended it: SIGKILLed, not by the probe, and the
-  // container's OOM-kill counter rose while no other step was running
-  // (probe/oom_ledger.h). False whenever that cannot be told (a rise while
-  // steps overlapped; no readable counter, as under rootless engines), so
-  // only true is evidence.
+  // container's OOM-kill counter rose while it ran (probe/oom_ledger.h).
+  // False whenever that cannot be told (no readable counter, as under
+  // rootless engines), so only true is evidence.
   bool oom_killed = false;
   std::string stdout_data;         // first output_cap bytes
   std::string stderr_data;         // (pty mode: merged into stdout)
@@ -68,77 +75,74 @@ struct ProcessResult {
   bool operator==(const ProcessResult&) const = default;
 };
 
-// A file written into a step's directory (its sandbox) before each attempt,
-// after the sandbox is made: e.g. a shim that replaces the student's
-// `listener` with a seeded mutant. `path` is relative, without "..".
+// A file written into a box's workdir after the box is made, before its
+// first step. `path` is relative, without "..".
 struct FileOverlay {
   std::string path;
   std::string content;
   int mode = 0644;
+  // Written only where nothing (not even a symlink) has that path: the
+  // assignment's data files given to a program-judging box, so that a file
+  // the submission lacks is charged once, by the check about that file.
+  bool if_missing = false;
 
   bool operator==(const FileOverlay&) const = default;
 };
 
-// One step of the plan.
-struct Step {
-  enum class Kind {
-    kExec,    // run `process`, report it
-    kSignal,  // start `process`, wait until ready, send `signal`, wait exit
-  };
-  std::string id;
-  Kind kind = Kind::kExec;
-  ProcessSpec process;
-  // kSignal only:
-  int signal = 0;  // signal number to send
-  // Ready when every one of ready_signals is caught (SigCgt) AND the process
-  // is asleep (state S): a program that has installed its handlers but not
-  // yet reached pause() would otherwise get the signal early, run the
-  // handler, and then block in pause() forever. Or, with ready_on_pause,
-  // when it is blocked in pause()/sigsuspend() whatever its handlers.
-  // If never ready by ready_timeout_s, the signal is sent anyway (ready =
-  // false in the observation) unless the process has already exited.
-  std::vector<int> ready_signals;
-  bool ready_on_pause = true;
-  double ready_timeout_s = 5;  // bounded readiness wait
-  // Steps of the same group may run concurrently; groups run in order.
-  int group = 0;
-  // Run in a private copy of the workdir (so mutations do not leak), made
-  // at the start of the first group that names it, from the workdir's state
-  // then; every later step naming it, in that group or a later one, runs in
-  // that same copy. "{dir}" in argv becomes the step's directory. Name:
-  // letters, digits, '.', '_', '-'.
-  std::string sandbox;  // empty = the shared workdir
-  // What a sandbox is copied from, when it is made:
-  //   ""           the workdir as it is then (after earlier groups, e.g. make);
-  //   "pristine"   the submission exactly as committed, before any step;
-  //   "tree:NAME"  Plan::extra_trees entry NAME (e.g. the `part1` tag).
-  // Pristine trees are unpacked from the probe's own memory, so nothing a
-  // student step did to the filesystem can change them. Steps naming the same
-  // sandbox must agree on sandbox_from.
-  std::string sandbox_from;
-  std::vector<FileOverlay> overlay;  // written before each attempt
-  // The sandbox is put at the workdir's own path (e.g. /root) while the step
-  // runs: the workdir is moved aside, the sandbox moved in, and both moved
-  // back after. Student scripts hard-code that path (`python /root/cat.py`)
-  // because the assignment mounts the repository there. Runs alone, like
-  // fresh_users. Needs a sandbox.
-  bool at_workdir = false;
-  // kExec only: run up to `attempts` times until exit 0 (a flaky-test rerun,
-  // as a CI "retry"). Every attempt after the first gets a fresh copy of the
-  // sandbox (and a fresh user database when fresh_users), so a retry does not
-  // see the failed attempt's leftovers. attempts > 1 needs a sandbox that no
-  // other step names.
-  int attempts = 1;
-  // Before the step (and before each attempt): restore /etc/passwd, group,
-  // shadow and gshadow to what they were when the probe started, and remove
-  // home folders created since. Several checks run the assignment's
-  // `adduser garfield`, which fails if the user exists. The probe runs a
-  // fresh_users step alone: no other step of the plan runs at the same time
-  // (within its group, steps that run alone go first, one by one, then the
-  // others concurrently).
-  bool fresh_users = false;
+// One path of a kStat step, as the probe saw it (lstat, no program of the
+// image involved).
+struct PathStat {
+  std::string path;
+  bool exists = false;
+  std::string type;  // "file", "dir", "symlink", "fifo", "socket", "char", "block"
+  int mode = 0;      // permission bits
+  std::uint64_t size = 0;
+  int uid = 0, gid = 0;
+  std::string user, group;  // names from /etc/passwd and /etc/group; "" if none
 
-  bool operator==(const Step&) const = default;
+  bool operator==(const PathStat&) const = default;
+};
+
+// One event of a traced step (Step::watch), recorded by the probe's tracer,
+// a process that never runs student code: a process of the step's tree
+// forked, exec'd a program, or ended.
+struct TraceEvent {
+  // kEnd: the last event, once the traced command and all it started are
+  // gone: pid is the command's, and sha256_at_exit / stamps_at_exit hold
+  // each watched file's (index = Step::watch index; "" when unreadable).
+  enum class Kind { kFork, kExec, kExit, kEnd };
+  Kind kind = Kind::kExec;
+  int pid = 0;
+  int ppid = 0;     // kFork, kExec: the parent as the tracer saw it
+  double t = 0;     // seconds since the traced command started
+  // kExec:
+  std::vector<std::string> argv;  // capped (trace_log.h)
+  std::string exe;                // what /proc/PID/exe names
+  std::string cwd;
+  // For each argv[i] (i >= 1) that names one of the step's watched files
+  // (relative to cwd, as the program would open it): its index in
+  // Step::watch, the argv index, and the file's SHA-256 when the exec
+  // happened. Only then is env recorded (capped).
+  struct Hit {
+    int watch = 0;
+    int arg = 0;
+    std::string sha256;  // hex; "" when unreadable
+    // "dev:inode:ctime" of the file: any write, rename, chmod or touch
+    // moves ctime, which nothing in the container can set back.
+    std::string stamp;
+    bool operator==(const Hit&) const = default;
+  };
+  std::vector<Hit> hits;
+  std::vector<std::string> env;  // "NAME=value", only for execs with hits
+  // kExit:
+  std::optional<int> exit_code;
+  std::optional<int> term_signal;
+  // kExit of a process with hits: each hit file's SHA-256 and stamp at
+  // that moment.
+  std::vector<std::string> sha256_at_exit;
+  std::vector<std::string> stamps_at_exit;
+
+  bool operator==(const TraceEvent&) const = default;
 };
 
 // Readiness and timing of a signal step, in addition to ProcessResult.
@@ -151,53 +155,125 @@ struct SignalObservation {
   // pty mode only: the first line (without its newline) of what the program
   // wrote before the signal was sent; empty in pipe and file modes.
   std::string pid_line;
+  // What /proc said of the process when the signal was sent (or when the
+  // wait for readiness ended): its state letter ("S" asleep, "R" running,
+  // ...; "" if it had ended), and the signals it catches (SigCgt) among
+  // the step's ready_signals. Feedback says what was seen, not a guess.
+  std::string state;
+  std::vector<int> caught;
 
   bool operator==(const SignalObservation&) const = default;
 };
 
-struct StepResult {
-  std::string id;
-  ProcessResult process;  // the last attempt
-  std::optional<SignalObservation> signal;
-  // Attempts before the last one, all failed (exit status not 0), oldest
-  // first. Empty when the first attempt passed or attempts == 1.
-  std::vector<ProcessResult> failed_attempts;
+// One step of a box.
+struct Step {
+  enum class Kind {
+    kExec,    // run `process`, report it
+    kSignal,  // start `process`, wait until ready, send `signal`, wait exit
+    kStat,    // the probe looks at `paths` in the workdir itself
+  };
+  std::string id;  // unique in the plan: "<check id>/<local name>"
+  Kind kind = Kind::kExec;
+  ProcessSpec process;  // kExec, kSignal
+  // Whether the step runs code of the submission (a student program, a
+  // student script, the student's Makefile). False for the grader's own
+  // steps: reference programs and the rubric's set-ups. The probe runs every
+  // box without student steps before the first box with one, so no
+  // reference observation can depend on student code.
+  bool student = true;
+  // kSignal only:
+  int signal = 0;  // signal number to send
+  // Ready when every one of ready_signals is caught (SigCgt) AND the process
+  // is asleep (state S): a program that has installed its handlers but not
+  // yet reached pause() would otherwise get the signal early, run the
+  // handler, and then block in pause() forever. Or, with ready_on_pause,
+  // when it is blocked in pause()/sigsuspend() whatever its handlers.
+  // If never ready by ready_timeout_s, the signal is sent anyway (ready =
+  // false in the observation) unless the process has already exited.
+  std::vector<int> ready_signals;
+  bool ready_on_pause = true;
+  double ready_timeout_s = 5;
+  // kStat only: paths relative to the workdir.
+  std::vector<std::string> paths;
+  // kExec only: run the process under the probe's tracer, which records
+  // every fork, exec and exit in its tree (StepResult::trace), and notes
+  // execs that name one of these files (relative to the workdir).
+  std::vector<std::string> watch;
 
-  bool operator==(const StepResult&) const = default;
+  bool operator==(const Step&) const = default;
 };
 
-// Step::sandbox_from values, spelled here only: "pristine", and "tree:NAME"
-// for Plan::extra_trees entry NAME.
-inline constexpr const char* kSandboxFromPristine = "pristine";
-std::string SandboxFromTree(const std::string& name);
-// NAME of a "tree:NAME" value; nullopt for any other.
-std::optional<std::string> TreeOfSandboxFrom(const std::string& sandbox_from);
+// What a box starts from, spelled here only:
+//   "pristine"   the submission's tree as committed;
+//   "tree:NAME"  Plan::extra_trees entry NAME (e.g. the `part1` tag);
+//   "box:ID"     what the earlier box ID (with save) left.
+inline constexpr const char* kFromPristine = "pristine";
+std::string FromTree(const std::string& name);
+std::string FromBox(const std::string& box_id);
+std::optional<std::string> TreeOfFrom(const std::string& from);  // NAME of "tree:NAME"
+std::optional<std::string> BoxOfFrom(const std::string& from);   // ID of "box:ID"
+
+struct Box {
+  std::string id;
+  std::string from = kFromPristine;
+  std::vector<FileOverlay> files;  // written before the first step
+  std::vector<Step> steps;         // run one after another, in order
+  // Up to `attempts` runs of the whole box, each from a fresh box, until
+  // its last step exits 0 (a flaky test's rerun, as a CI retry).
+  int attempts = 1;
+  // Keep what the box leaves for later boxes (from "box:ID"): the workdir;
+  // and the system folders too when no step of the box is a student step
+  // (a student step's writes outside the workdir never reach a later box).
+  bool save = false;
+
+  bool operator==(const Box&) const = default;
+};
 
 struct Plan {
   int version = kProtocolVersion;
   std::string nonce;              // echoed in the report frame; stdin only
-  std::string workdir = "/root";  // where the submission is unpacked
+  std::string workdir = "/root";  // where each box's tree is
+  // Writable folders other than the workdir that the probe puts back before
+  // every box (the container mounts them writable; the rest is read-only).
+  std::vector<std::string> system_dirs;
+  // Seconds from the probe's start after which no step starts; a running
+  // step's timeout is cut to end by then. Steps not run say so. 0 = none.
+  double deadline_s = 0;
   // Names of further trees (e.g. "part1", another ref of the same repo). On
   // stdin, after the plan line and the submission's tar, come one tar per
-  // name in this order; steps use them through sandbox_from "tree:NAME".
+  // name in this order; boxes use them through from "tree:NAME".
   std::vector<std::string> extra_trees;
-  std::vector<Step> steps;
+  std::vector<Box> boxes;
 
   bool operator==(const Plan&) const = default;
+};
+
+struct StepResult {
+  std::string id;
+  ProcessResult process;  // the last attempt (kStat: started, error)
+  std::optional<SignalObservation> signal;
+  std::vector<PathStat> stats;    // kStat
+  std::vector<TraceEvent> trace;  // steps with watch
+  bool trace_truncated = false;   // the tracer's log hit its cap
+  // Earlier attempts of the step's box, oldest first: those whose last step
+  // did not exit 0. Empty when the first attempt passed or attempts == 1.
+  std::vector<ProcessResult> earlier_attempts;
+
+  bool operator==(const StepResult&) const = default;
 };
 
 struct Report {
   int version = kProtocolVersion;
   std::string nonce;
-  std::vector<StepResult> steps;
-  std::string probe_error;  // set when the probe itself failed
+  std::vector<StepResult> steps;  // every step of the plan, in plan order
+  std::string probe_error;        // set when the probe itself failed
 
   bool operator==(const Report&) const = default;
 };
 
 // The report is written to the container's stdout framed by these markers
-// followed by the nonce, so that bytes written by anything else (tini, a
-// student process that found the stream) are ignored or detected.
+// followed by the nonce, so that bytes written by anything else (a student
+// process that found the stream) are ignored or detected.
 inline constexpr const char* kReportBegin = "=====IPC-GRADER-REPORT-BEGIN ";
 inline constexpr const char* kReportEnd = "=====IPC-GRADER-REPORT-END ";
 
@@ -206,13 +282,16 @@ nlohmann::json ToJson(const Report& report);
 // Throw ProtocolError with a precise reason on malformed input.
 // PlanFromJson also applies ValidatePlan.
 Plan PlanFromJson(const nlohmann::json& j);
-// The rules that span fields and steps (plan_rules.cc): overlay paths,
-// attempts, what needs a sandbox, sandbox_from and the trees it names,
-// steps sharing a sandbox. Throws ProtocolError naming the field
-// ("steps[3].attempts: ..."). The grader calls it before sending a plan, so
-// a check type's mistake is found on the host, not as a probe_error.
+// The rules that span fields and boxes (plan_rules.cc): ids, overlay paths,
+// attempts, where a box comes from, the order of student and grader boxes.
+// Throws ProtocolError naming the field ("boxes[3].from: ..."). The grader
+// calls it before sending a plan, so a check type's mistake is found on the
+// host, not as a probe_error.
 void ValidatePlan(const Plan& plan);
 Report ReportFromJson(const nlohmann::json& j);
+
+// Whether any step of the box runs student code.
+bool HasStudentStep(const Box& box);
 
 // Extract the single report framed with `nonce` from raw container stdout.
 // Returns nullopt and sets *err when there is none or more than one.

@@ -54,8 +54,9 @@ std::string RenderFeedback(const Result& r, bool include_hidden) {
                       r.error);
     return md;
   }
-  md += fmt::format("**Score: {} / {}**  \nGraded ref `{}` at commit `{}`.\n\n", Points(r.score),
-                    Points(r.max_score), r.ref, r.commit);
+  md += fmt::format("**Score: {} / {}**  \nGraded ref `{}` at commit `{}`{}.\n\n", Points(r.score),
+                    Points(r.max_score), r.ref, r.commit,
+                    r.ref_why.empty() ? "" : " (" + r.ref_why + ")");
   if (r.late.late || !r.late.explanation.empty()) md += r.late.explanation + "\n\n";
   md += "| Part | Score |\n|---|---|\n";
   for (const auto& p : r.parts) {

@@ -61,6 +61,7 @@ json ToJson(const Result& r) {
       {"student", r.student},
       {"source", r.source},
       {"ref", r.ref},
+      {"ref_why", r.ref_why},
       {"commit", r.commit},
       {"commit_time", r.commit_time},
       {"status", r.status},
@@ -98,6 +99,7 @@ Result ResultFromJson(const json& j) {
     r.student = j.at("student").get<std::string>();
     r.source = Get<std::string>(j, "source", "");
     r.ref = Get<std::string>(j, "ref", "");
+    r.ref_why = Get<std::string>(j, "ref_why", "");
     r.commit = Get<std::string>(j, "commit", "");
     r.commit_time = Get<std::int64_t>(j, "commit_time", 0);
     if (j.contains("tag_time")) r.tag_time = j["tag_time"].get<std::int64_t>();

@@ -70,6 +70,7 @@ struct Result {
   std::string student;
   std::string source;      // redacted
   std::string ref;
+  std::string ref_why;     // why that ref: "the newest tag other than part1"; "" = the rubric's first
   std::string commit;
   std::int64_t commit_time = 0;
   std::optional<std::int64_t> tag_time;

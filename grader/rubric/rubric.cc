@@ -19,7 +19,7 @@ std::string VisibilityName(Visibility v) {
 
 const std::vector<std::string>& CommonCheckKeys() {
   static const std::vector<std::string> kKeys = {
-      "id", "part", "title", "type", "points", "needs", "visibility", "timeout", "ref"};
+      "id", "part", "title", "type", "points", "needs", "visibility", "timeout", "ref", "quote"};
   return kKeys;
 }
 

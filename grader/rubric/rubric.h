@@ -47,6 +47,10 @@ struct Check {
   Visibility visibility = Visibility::kVisible;
   std::optional<double> timeout_s; // per-check; else the type's default
   std::string ref;                 // graded ref for this check; "" = main
+  // The sentences of the assignment this check's points come from, quoted
+  // word for word (a test holds the rubric's quotes to the assignment's
+  // text, `text:`); shown to students with the check.
+  std::vector<std::string> quotes;
   // The type's own keys: the check's mapping minus the common keys above,
   // carved from a private parse of the file so every key, value and the
   // mapping itself keep their YAML::Mark (read it with a NodeReader; the
@@ -71,6 +75,15 @@ struct LatePolicy {
   double grace_minutes = 0;
 };
 
+// A file of the assignment's tree with the content the text gives it
+// (`secret.txt`: "Hey! This is a secret!"). Program-judging checks get it
+// in their box where the submission lacks it.
+struct DataFile {
+  std::string path;
+  std::string content;
+  Location where;
+};
+
 struct Rubric {
   std::string path;          // file it came from
   std::string sha256;        // of the file's bytes (provenance)
@@ -82,11 +95,24 @@ struct Rubric {
   // ipc-grader/python:bookworm offline).
   std::vector<std::string> image_fallbacks;
   std::string workdir = "/root";
-  std::vector<std::string> refs;         // graded ref candidates, in order
+  // Graded ref candidates, in order (a fetch::kNewestTagExcept rule among
+  // them for `ref: {newest_tag_except: [...]}`).
+  std::vector<std::string> refs;
+  // The tags that mark a part (`newest_tag_except`): never the final
+  // submission's tag.
+  std::vector<std::string> part_tags;
+  // The assignment's text, relative to the rubric (`text:`, one file or a
+  // list: a variant's handout, then the text it changes), for quotes.
+  std::vector<std::string> text_paths;
   Limits limits;
   LatePolicy late;
   std::vector<Part> parts;
   std::vector<Check> checks;
+  std::vector<DataFile> data_files;
+  // The assignment's programs and their seeded faults, decoded by
+  // reference/oracle_yaml.h (the loader only keeps the nodes).
+  YAML::Node programs;
+  YAML::Node mutants;
 
   const Part* FindPart(const std::string& id) const;
   const Check* FindCheck(const std::string& id) const;

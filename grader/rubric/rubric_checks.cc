@@ -97,6 +97,9 @@ CheckSite ReadCheck(const YAML::Node& item, std::size_t index, const Rubric& rub
     c->timeout_s = *v;
   }
   if (auto v = r.OptString("ref")) c->ref = NonEmpty(r, "ref", *v);
+  if (auto v = r.OptStringList("quote")) {
+    for (const auto& q : *v) c->quotes.push_back(NonEmpty(r, "quote", q));
+  }
   return CheckSite{std::move(r), std::move(needs_at)};
 }
 

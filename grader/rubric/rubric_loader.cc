@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 
+#include "fetch/fetcher.h"
 #include "rubric/iso8601.h"
 #include "rubric/loader_internal.h"
 #include "rubric/yaml_scalar.h"
@@ -149,6 +150,56 @@ std::vector<Part> ReadParts(NodeReader& top, const std::string& path) {
   return parts;
 }
 
+// `ref:` is a list of candidates (tags, branches, HEAD, commits), or the
+// rule {newest_tag_except: [part1], fallback: [HEAD]}.
+void ReadRefs(NodeReader& top, const std::string& path, Rubric* rubric) {
+  YAML::Node node = top.Child("ref");
+  if (!node) top.Fail(top.node(), "missing required key 'ref'");
+  if (!node.IsMap()) {
+    rubric->refs = NonEmptyList(top, "ref", top.RequireStringList("ref"));
+    if (rubric->refs.empty()) top.FailValue("ref", "'ref' must name at least one ref");
+    return;
+  }
+  NodeReader r(node, path, "ref");
+  r.MarkKnown({"newest_tag_except", "fallback"});
+  r.RejectUnknown();
+  rubric->part_tags = NonEmptyList(r, "newest_tag_except", r.RequireStringList("newest_tag_except"));
+  std::string except;
+  for (const auto& t : rubric->part_tags) {
+    if (t.find(',') != std::string::npos) r.FailValue("newest_tag_except", "a tag name has no ','");
+    except += (except.empty() ? "" : ",") + t;
+  }
+  rubric->refs = {std::string(fetch::kNewestTagExcept) + except};
+  const auto fallback =
+      NonEmptyList(r, "fallback", r.OptStringList("fallback").value_or(std::vector<std::string>{"HEAD"}));
+  rubric->refs.insert(rubric->refs.end(), fallback.begin(), fallback.end());
+}
+
+std::vector<DataFile> ReadDataFiles(NodeReader& top, const std::string& path) {
+  std::vector<DataFile> files;
+  YAML::Node list = top.Child("data_files");
+  if (!list) return files;
+  if (!list.IsSequence()) {
+    top.FailValue("data_files", "'data_files' must be a list of {path, content}");
+  }
+  for (const YAML::Node& item : list) {
+    NodeReader r(item, path, "data file #" + std::to_string(files.size() + 1));
+    r.MarkKnown({"path", "content"});
+    r.RejectUnknown();
+    DataFile f;
+    f.where = r.Where();
+    f.path = r.RequireString("path");
+    if (f.path.empty() || f.path[0] == '/' || f.path.find("..") != std::string::npos ||
+        f.path.back() == '/') {
+      r.FailValue("path", "'path' must be a file inside the repository, got " +
+                              scalar::Quote(f.path));
+    }
+    f.content = r.RequireString("content");
+    files.push_back(std::move(f));
+  }
+  return files;
+}
+
 }  // namespace
 
 namespace internal {
@@ -199,8 +250,8 @@ std::string NonEmpty(const NodeReader& r, const std::string& key, std::string va
 
 Rubric ParseRubric(const std::string& yaml_text, const std::string& path) {
   NodeReader top(internal::LoadDocument(yaml_text, path), path, "rubric");
-  top.MarkKnown({"assignment", "title", "image", "image_fallbacks", "workdir", "ref", "limits",
-                 "late", "parts", "checks"});
+  top.MarkKnown({"assignment", "title", "text", "image", "image_fallbacks", "workdir", "ref",
+                 "limits", "late", "parts", "checks", "data_files", "programs", "mutants"});
   top.RejectUnknown();
 
   Rubric rubric;
@@ -218,11 +269,14 @@ Rubric ParseRubric(const std::string& yaml_text, const std::string& path) {
     }
     rubric.workdir = *v;
   }
-  rubric.refs = NonEmptyList(top, "ref", top.RequireStringList("ref"));
-  if (rubric.refs.empty()) top.FailValue("ref", "'ref' must name at least one ref");
+  ReadRefs(top, path, &rubric);
+  rubric.text_paths = top.OptStringList("text").value_or(std::vector<std::string>{});
   if (YAML::Node n = top.Child("limits")) rubric.limits = ReadLimits(n, path);
   if (YAML::Node n = top.Child("late")) rubric.late = ReadLate(n, path);
   rubric.parts = ReadParts(top, path);
+  rubric.data_files = ReadDataFiles(top, path);
+  rubric.programs = top.Child("programs");
+  rubric.mutants = top.Child("mutants");
   internal::ReadChecks(top, &rubric);
   internal::AttachParams(yaml_text, &rubric);
   return rubric;
