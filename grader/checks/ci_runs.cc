@@ -138,7 +138,8 @@ std::map<int, std::vector<ScriptRun>> FindScriptRuns(const std::vector<TraceEven
     std::size_t index;  // in runs[watch]
     std::size_t hit;    // in the exec's hits, as sha256_at_exit is
     double start;
-    std::string stamp;  // of the file when the run started
+    std::string stamp;   // of the file when the run started
+    std::string sha256;  // of the file when the run started
   };
   // Runs of any watched file: what they start (and leave behind) is the
   // tests' own business, never "another command of the job".
@@ -161,9 +162,10 @@ std::map<int, std::vector<ScriptRun>> FindScriptRuns(const std::vector<TraceEven
         r.ended = true;
         r.exit_code = e.exit_code;
         r.term_signal = e.term_signal;
-        const std::string& want = policy.committed_sha256[static_cast<std::size_t>(pend.watch)];
+        // Compared with the file as the run started (a change before the
+        // run is said at its start, once).
         const bool same_content = pend.hit < e.sha256_at_exit.size() &&
-                                  e.sha256_at_exit[pend.hit] == want;
+                                  e.sha256_at_exit[pend.hit] == pend.sha256;
         const bool untouched = pend.hit < e.stamps_at_exit.size() && !pend.stamp.empty() &&
                                e.stamps_at_exit[pend.hit] == pend.stamp;
         if (!same_content || !untouched) r.problems.push_back("the file was changed while it ran");
@@ -216,7 +218,7 @@ std::map<int, std::vector<ScriptRun>> FindScriptRuns(const std::vector<TraceEven
       }
       auto& list = runs[hit.watch];
       list.push_back(std::move(r));
-      open[e.pid].push_back({hit.watch, list.size() - 1, h, e.t, hit.stamp});
+      open[e.pid].push_back({hit.watch, list.size() - 1, h, e.t, hit.stamp, hit.sha256});
     }
   }
   return runs;

@@ -43,6 +43,8 @@ struct Params {
   bool data_files = true;
 };
 
+std::string DisplayPath(const std::string& path);
+
 Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   auto r = ParamsReader(check);
   Params p;
@@ -67,6 +69,13 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
     const std::string& v = key == std::string("secret") ? p.secret : p.legit;
     if (v.empty() || v.find('\n') != std::string::npos || v.find('\0') != std::string::npos) {
       r.FailValue(key, std::string("'") + key + "' must be a non-empty name on one line");
+    }
+    // The path the cat opens, folder/NAME, must stay in the repository:
+    // the check looks at its mode there.
+    const std::string opened = DisplayPath(p.folder + "/" + v);
+    if (v[0] == '/' || opened == ".." || opened.rfind("../", 0) == 0) {
+      r.FailValue(key, std::string("'") + key + "' must name a file inside the repository as " +
+                           "the program opens it (" + p.folder + "/" + v + " is " + opened + ")");
     }
   }
   p.setup = r.RequireString("setup");

@@ -189,7 +189,9 @@ class StdinCases : public CheckType {
     std::vector<protocol::BatchCase> batch;
     for (const auto& cs : p.cases) batch.push_back({cs.name, cs.stdin_data, timeout, kOutputCap});
     protocol::Box ref;
-    ref.from = from;
+    // Never `from`: that box ran student code, and the reference is
+    // observed before any student code (protocol/plan_rules.cc). The
+    // reference needs only the data files and its own set-up.
     ref.files = files;
     if (!p.setup.empty()) ref.steps.push_back(setup_step("reference.setup"));
     auto argv = PlanBuilder::ResolveTools(p.reference);

@@ -160,6 +160,7 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
   root.uid = uid;
   root.gid = gid;
   (*out)[""] = root;
+  if (archive.empty()) return true;  // no tree: an empty folder
   ti::Parser parser(archive);
   ti::Raw raw;
   std::uint64_t bytes = 0;
@@ -168,7 +169,7 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
     if (r < 0) return false;
     if (r == 0) return true;
     const auto path = CleanPath(raw.path);
-    if (!path) return Fail(err, "unsafe path in the archive: '" + ti::Quote(raw.path) + "'");
+    if (!path) return Fail(err, "unsafe path in the archive: " + ti::Quote(raw.path));
     StateEntry e;
     e.mode = raw.mode & 0777;
     e.uid = uid;
@@ -191,8 +192,8 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
         e.mode = 0777;
         break;
       default:
-        return Fail(err, "unsupported member type '" + std::string(1, raw.type) + "' for '" +
-                             ti::Quote(*path) + "'");
+        return Fail(err, "unsupported member type '" + std::string(1, raw.type) + "' for " +
+                             ti::Quote(*path));
     }
     if (bytes > limits.max_bytes) {
       return Fail(err, "the tree holds more than " + std::to_string(limits.max_bytes) + " bytes");
@@ -207,14 +208,13 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
         d.mtime = {};
         out->emplace(p, d);
       } else if (it->second.type != Type::kDir) {
-        return Fail(err, "'" + ti::Quote(*path) + "' is below the non-directory '" +
-                             ti::Quote(p) + "'");
+        return Fail(err, ti::Quote(*path) + " is below the non-directory " + ti::Quote(p));
       }
       if (p.empty()) break;
     }
     auto it = out->find(*path);
     if (it != out->end() && (it->second.type == Type::kDir) != (e.type == Type::kDir)) {
-      return Fail(err, "'" + ti::Quote(*path) + "' is both a directory and not one");
+      return Fail(err, ti::Quote(*path) + " is both a directory and not one");
     }
     (*out)[*path] = std::move(e);
     if (out->size() > limits.max_entries + 1) {

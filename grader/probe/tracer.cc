@@ -199,9 +199,11 @@ void Tracer::OnExec(pid_t pid) {
     const bool arg_exists = ::stat(full.c_str(), &as) == 0;
     for (std::size_t w = 0; w < watch_.size(); ++w) {
       struct stat ws {};
-      const bool same = Normalize(full) == watch_[w] ||
-                        (arg_exists && ::stat(watch_[w].c_str(), &ws) == 0 &&
-                         ws.st_dev == as.st_dev && ws.st_ino == as.st_ino);
+      // Only a path the kernel could open names the file: text alone
+      // ("nothing/../t.sh" where nothing/ does not exist) does not.
+      const bool same = arg_exists && (Normalize(full) == watch_[w] ||
+                                       (::stat(watch_[w].c_str(), &ws) == 0 &&
+                                        ws.st_dev == as.st_dev && ws.st_ino == as.st_ino));
       if (!same) continue;
       TraceEvent::Hit h;
       h.watch = static_cast<int>(w);
@@ -221,10 +223,10 @@ void Tracer::OnExec(pid_t pid) {
       paths.push_back(arg[0] == '/' ? arg : e.cwd + "/" + arg);
     }
     hit_paths_[pid] = std::move(paths);
-  } else {
-    hits_.erase(pid);
-    hit_paths_.erase(pid);
   }
+  // An exec without hits keeps the process's earlier ones: a script that
+  // `exec`s its last command ends with that command's exit, and the files
+  // it ran from are still looked at then.
   Emit(e);
 }
 

@@ -1,15 +1,20 @@
-// test_adequacy: its plan (checked field by field), its shims (run for real
-// with sh, bash, python3 and make on the host) and its scoring, driven by
-// hand-made probe observations.
+// test_adequacy: its plan (checked field by field: a fresh box per run, the
+// stand-in written over the program's source and built as the rubric
+// says), the stand-ins it ships run for real on the host (python3, gcc,
+// make), and its scoring from hand-made probe observations.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "checks/gitlab_ci.h"
 #include "checks/test_adequacy.h"
-#include "checks/test_adequacy_shim.h"
 #include "scoring_fixture.h"
 
 namespace ipc::testing {
@@ -18,12 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 using report::CheckStatus;
 
-constexpr const char* kRubric = R"(
-assignment: t
-ref: [final]
+const std::string kRubric = RubricWithPrograms(R"(
 parts:
   - {id: part1, title: Part 1, points: 3}
-  - {id: part2, title: Part 2, points: 6}
+  - {id: part2, title: Part 2, points: 4}
 checks:
   - id: build
     part: part1
@@ -31,55 +34,25 @@ checks:
     type: command
     points: 1
     run: [make]
-    produces: [listener]
   - id: adequacy_listener
     part: part1
     title: test_listener.sh is a proper test
     type: test_adequacy
     points: 2
     script: test_listener.sh
-    replace: listener
-    reference: [ref-listener]
-    mutants:
-      - {name: no-usr1-handler, run: [ref-listener, --mutant=no-usr1]}
-  - id: cat_matrix
-    part: part2
-    title: cat
-    type: stdin_cases
-    points: 2
-    program: [python, cat.py]
-    reference: [ref-cat]
-    setup: "true"
-    cases:
-      - {name: treasure, stdin: "treasure.txt"}
+    program: listener
+    mutants: [no-usr1-handler]
   - id: adequacy_cat
     part: part2
     title: test_cat.sh is a proper test
     type: test_adequacy
     points: 4
     script: test_cat.sh
-    replace: cat.py
-    reference: [ref-cat]
+    program: cat
+    job: ipc-project
     reruns: 1
-    mutants:
-      - {name: always-meow, run: [ref-cat, --mutant=always-meow]}
-      - {name: my-own, run: [ref-cat, --mutant=refuse-traversal], description: "refuses ..",
-         hint: "test ../secret.txt"}
-)";
-
-const protocol::Step* PlannedStep(const protocol::Plan& plan, const std::string& id) {
-  for (const auto& s : plan.steps) {
-    if (s.id == id) return &s;
-  }
-  return nullptr;
-}
-
-const protocol::FileOverlay* OverlayFile(const protocol::Step& s, const std::string& path) {
-  for (const auto& f : s.overlay) {
-    if (f.path == path) return &f;
-  }
-  return nullptr;
-}
+    mutants: [always-meow, refuses-traversal]
+)");
 
 class AdequacyTest : public ::testing::Test, public ScoringFixture {
  protected:
@@ -88,81 +61,239 @@ class AdequacyTest : public ::testing::Test, public ScoringFixture {
     AddFile("test_cat.sh");
     AddFile("test_listener.sh");
     Exited("build/run", 0);
-    Exited("cat_matrix/setup", 0);
-    Exited("cat_matrix/student/treasure", 0, "Treasure found!\n");
-    Exited("cat_matrix/reference/treasure", 0, "Treasure found!\n");
-    // A proper test everywhere: passes on the reference, fails on mutants.
+    // A proper test everywhere: passes on the correct one, fails on mutants.
+    Exited("adequacy_listener/reference.build", 0);
     Exited("adequacy_listener/reference", 0, "PASSED!\n");
-    Exited("adequacy_listener/mutant/no-usr1-handler", 1, "FAILED!\nactual: \n");
+    Exited("adequacy_listener/mutant.no-usr1-handler.build", 0);
+    Exited("adequacy_listener/mutant.no-usr1-handler", 1, "FAILED!\nactual: \n");
     Exited("adequacy_cat/reference", 0, "PASSED!\n");
-    Exited("adequacy_cat/mutant/always-meow", 1, "FAILED!\nactual: MEOW\n");
-    Exited("adequacy_cat/mutant/my-own", 1, "FAILED!\n");
+    Exited("adequacy_cat/mutant.always-meow", 1, "FAILED!\nactual: MEOW\n");
+    Exited("adequacy_cat/mutant.refuses-traversal", 1, "FAILED!\n");
+  }
+  const protocol::FileOverlay* BoxFile(const std::string& box_id, const std::string& path) {
+    const protocol::Box* box = PlannedBox(box_id);
+    if (box == nullptr) return nullptr;
+    for (const auto& f : box->files) {
+      if (f.path == path) return &f;
+    }
+    return nullptr;
   }
 };
 
-TEST_F(AdequacyTest, PlanRunsEachVersionAloneInItsOwnSandboxAfterTheBuildAndTheCases) {
-  int latest_other_group = 0;
-  for (const auto& s : plan.steps) {
-    if (s.id.rfind("adequacy_", 0) != 0) latest_other_group = std::max(latest_other_group, s.group);
-  }
-  std::vector<std::string> sandboxes;
-  for (const char* id :
-       {"adequacy_cat/reference", "adequacy_cat/mutant/always-meow", "adequacy_cat/mutant/my-own",
-        "adequacy_listener/reference", "adequacy_listener/mutant/no-usr1-handler"}) {
-    const auto* s = PlannedStep(plan, id);
-    ASSERT_NE(s, nullptr) << id;
-    EXPECT_GT(s->group, latest_other_group) << id;  // after make and after garfield's cases
-    EXPECT_TRUE(s->at_workdir) << id;
-    EXPECT_TRUE(s->fresh_users) << id;
-    EXPECT_EQ(s->sandbox_from, "") << id;
-    EXPECT_FALSE(s->sandbox.empty()) << id;
-    sandboxes.push_back(s->sandbox);
-    // The stand-ins for make/gcc/cc come first on PATH, under the workdir.
-    EXPECT_EQ(s->process.env.at("PATH").rfind("/root/.ipc-grader-bin:", 0), 0u) << id;
-    EXPECT_NE(OverlayFile(*s, ".ipc-grader-bin/make"), nullptr) << id;
-  }
-  std::sort(sandboxes.begin(), sandboxes.end());
-  EXPECT_EQ(std::adjacent_find(sandboxes.begin(), sandboxes.end()), sandboxes.end())
-      << "every run needs its own sandbox";
+// ---- The plan ------------------------------------------------------------------
 
-  const auto* ref = PlannedStep(plan, "adequacy_cat/reference");
-  EXPECT_EQ(ref->process.argv, (std::vector<std::string>{"bash", "test_cat.sh"}));
-  EXPECT_EQ(ref->attempts, 2);                                               // reruns: 1
-  EXPECT_EQ(PlannedStep(plan, "adequacy_listener/reference")->attempts, 3);  // default reruns 2
-  const auto* meow = PlannedStep(plan, "adequacy_cat/mutant/always-meow");
-  EXPECT_EQ(meow->attempts, 1);
-  const auto* shim = OverlayFile(*meow, "cat.py");
-  ASSERT_NE(shim, nullptr);
-  EXPECT_EQ(shim->mode, 0755);
-  EXPECT_NE(
-      shim->content.find("os.execv(\"/opt/ipc-grader/ref-cat\", [\"/opt/ipc-grader/ref-cat\", "
-                         "\"--mutant=always-meow\"])"),
-      std::string::npos)
-      << shim->content;
-  const auto* lshim =
-      OverlayFile(*PlannedStep(plan, "adequacy_listener/mutant/no-usr1-handler"), "listener");
-  ASSERT_NE(lshim, nullptr);
-  EXPECT_NE(lshim->content.find("exec '/opt/ipc-grader/ref-listener' '--mutant=no-usr1'"),
-            std::string::npos)
-      << lshim->content;
+TEST_F(AdequacyTest, EveryRunGetsAFreshBoxFromTheCommittedTreeWithTheStandInOverTheSource) {
+  for (const char* id : {"adequacy_cat/reference", "adequacy_cat/mutant.always-meow",
+                         "adequacy_cat/mutant.refuses-traversal"}) {
+    const protocol::Box* box = PlannedBox(id);
+    ASSERT_NE(box, nullptr) << id;
+    EXPECT_EQ(box->from, protocol::kFromPristine) << id;
+    EXPECT_FALSE(box->save) << id;
+    EXPECT_EQ(box->attempts, 2) << id << ": reruns 1";
+    // The data files where missing, then the stand-in, which replaces the
+    // student's cat.py whatever it holds.
+    ASSERT_EQ(box->files.size(), 3u) << id;
+    EXPECT_TRUE(box->files[0].if_missing);
+    EXPECT_TRUE(box->files[1].if_missing);
+    const auto& stand_in = box->files[2];
+    EXPECT_EQ(stand_in.path, "cat.py");
+    EXPECT_FALSE(stand_in.if_missing);
+    // A Python cat needs no build: the script is the only step.
+    ASSERT_EQ(box->steps.size(), 1u) << id;
+    const auto& s = box->steps[0];
+    EXPECT_EQ(s.id, id);
+    EXPECT_TRUE(s.student);
+    EXPECT_EQ(s.process.argv, (std::vector<std::string>{"bash", "test_cat.sh"}));
+    EXPECT_EQ(s.process.env, checks::JobEnvironment("ipc-project", "/root"));
+    EXPECT_EQ(s.process.env.at("CI_JOB_NAME"), "ipc-project");
+    EXPECT_EQ(s.process.timeout_s, 30);
+    EXPECT_EQ(s.process.user, "");
+  }
+  // Default reruns 2, default job "test".
+  const protocol::Box* ref = PlannedBox("adequacy_listener/reference");
+  ASSERT_NE(ref, nullptr);
+  EXPECT_EQ(ref->attempts, 3);
+  EXPECT_EQ(ref->steps.back().process.env.at("CI_JOB_NAME"), "test");
 }
 
-TEST_F(AdequacyTest, MissingScriptPlansNothingAndFailsNamingIt) {
+TEST_F(AdequacyTest, ACompiledProgramsStandInIsBuiltByTheGraderBeforeTheScript) {
+  const protocol::Box* box = PlannedBox("adequacy_listener/mutant.no-usr1-handler");
+  ASSERT_NE(box, nullptr);
+  ASSERT_EQ(box->steps.size(), 2u);
+  const auto& build = box->steps[0];
+  EXPECT_EQ(build.id, "adequacy_listener/mutant.no-usr1-handler.build");
+  EXPECT_FALSE(build.student) << "the grader's own stand-in, built as the rubric says";
+  EXPECT_EQ(build.process.argv,
+            (std::vector<std::string>{"gcc", "-o", "listener", "listener.c"}));
+  EXPECT_EQ(box->steps[1].process.argv, (std::vector<std::string>{"bash", "test_listener.sh"}));
+  EXPECT_TRUE(protocol::HasStudentStep(*box));
+  const auto* source = BoxFile(box->id, "listener.c");
+  ASSERT_NE(source, nullptr);
+  EXPECT_FALSE(source->if_missing);
+}
+
+TEST_F(AdequacyTest, StandInsCarryASecretOfTheSubmissionSoNoHashListKnowsThem) {
+  const auto* ref = BoxFile("adequacy_cat/reference", "cat.py");
+  const auto* meow = BoxFile("adequacy_cat/mutant.always-meow", "cat.py");
+  ASSERT_NE(ref, nullptr);
+  ASSERT_NE(meow, nullptr);
+  EXPECT_NE(ref->content, meow->content);
+  const std::string salt = checks::Token(token_seed, "adequacy_cat", "reference");
+  EXPECT_NE(ref->content.find(salt), std::string::npos) << ref->content;
+  // Another submission: other stand-ins, same behaviour.
+  const std::string before = ref->content;
+  token_seed = "another-secret\nanother-commit";
+  Replan(/*with_snapshot=*/false);
+  const auto* again = BoxFile("adequacy_cat/reference", "cat.py");
+  ASSERT_NE(again, nullptr);
+  EXPECT_NE(again->content, before);
+  EXPECT_EQ(again->content.find(salt), std::string::npos);
+}
+
+TEST_F(AdequacyTest, AMissingScriptPlansNothingAndFailsNamingIt) {
   snapshot = {};
   AddFile("test_listener.sh");  // test_cat.sh is missing
-  protocol::Plan p;
-  checks::PlanBuilder builder(&p, &snapshot, nullptr);
-  for (const auto& c : rubric.checks) checks::FindType(c.type)->Plan(c, rubric, builder);
-  EXPECT_NE(PlannedStep(p, "adequacy_listener/reference"), nullptr);
-  EXPECT_EQ(PlannedStep(p, "adequacy_cat/reference"), nullptr);
+  Replan();
+  EXPECT_NE(PlannedBox("adequacy_listener/reference"), nullptr);
+  EXPECT_EQ(PlannedBox("adequacy_cat/reference"), nullptr);
+  EXPECT_EQ(PlannedBox("adequacy_cat/mutant.always-meow"), nullptr);
 
   const auto r = Score();
   const auto& c = Check(r, "adequacy_cat");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_EQ(c.score, 0);
-  EXPECT_NE(c.message.find("test_cat.sh not found"), std::string::npos) << c.message;
+  EXPECT_EQ(c.message,
+            "test_cat.sh not found in the repository: the assignment asks for this test of "
+            "cat.py; add it and commit it.");
   EXPECT_EQ(Check(r, "adequacy_listener").status, CheckStatus::kPass);
 }
+
+// ---- The stand-ins, run for real --------------------------------------------------
+
+class StandInRun : public AdequacyTest {
+ protected:
+  void SetUp() override {
+    AdequacyTest::SetUp();
+    dir_ = fs::temp_directory_path() / ("ipc-standin-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  // A box's tree on the host: the submission's files, then the box's.
+  void MakeBox(const std::string& box_id) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Write("litterbox/treasure.txt", "Treasure found!", 0644);
+    Write("secret.txt", "Hey! This is a secret!", 0644);
+    const protocol::Box* box = PlannedBox(box_id);
+    ASSERT_NE(box, nullptr) << box_id;
+    for (const auto& f : box->files) {
+      if (f.if_missing && fs::exists(dir_ / f.path)) continue;
+      Write(f.path, f.content, f.mode);
+    }
+  }
+  void Write(const std::string& rel, const std::string& content, int mode) {
+    const fs::path p = dir_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << content;
+    ::chmod(p.c_str(), static_cast<mode_t>(mode));
+  }
+  // Runs `cmd` with bash in the box's tree; stdout, and *status.
+  std::string Bash(const std::string& cmd, const std::string& input = "", int* status = nullptr) {
+    const fs::path in = dir_ / ".stdin";
+    std::ofstream(in, std::ios::binary) << input;
+    const std::string full = "cd '" + dir_.string() + "' && bash -c '" + cmd + "' < '" +
+                             in.string() + "' 2>&1";
+    std::string out;
+    FILE* p = ::popen(full.c_str(), "r");
+    char buf[512];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = ::pclose(p);
+    if (status != nullptr) *status = st;
+    return out;
+  }
+  // Starts ./listener with stdout to output.log, waits (reading /proc, as
+  // the probe does) until it is asleep with its SIGINT handler installed,
+  // sends `sig` and reaps it. Returns the wait status.
+  int SignalListener(int sig) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      if (::chdir(dir_.c_str()) != 0) ::_exit(126);
+      const int fd = ::open("output.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::execl("./listener", "./listener", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    bool ready = false;
+    while (!ready && std::chrono::steady_clock::now() < give_up) {
+      std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+      std::string line;
+      bool asleep = false;
+      unsigned long long caught = 0;
+      while (std::getline(status, line)) {
+        if (line.rfind("State:", 0) == 0) asleep = line.find("S (sleeping)") != std::string::npos;
+        if (line.rfind("SigCgt:", 0) == 0) caught = std::stoull(line.substr(7), nullptr, 16);
+      }
+      ready = asleep && (caught & (1ull << (SIGINT - 1))) != 0;
+      if (!ready) std::this_thread::yield();
+    }
+    EXPECT_TRUE(ready) << "the listener never waited for a signal";
+    ::kill(pid, sig);
+    int st = 0;
+    ::waitpid(pid, &st, 0);
+    return st;
+  }
+  std::string Read(const std::string& rel) {
+    std::ifstream in(dir_ / rel, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  fs::path dir_;
+};
+
+TEST_F(StandInRun, TheCatStandInsBehaveAsTheProgramAndEachMutantAsItsDescriptionSays) {
+  MakeBox("adequacy_cat/reference");
+  EXPECT_EQ(Bash("python3 cat.py", "treasure.txt\n"), "Treasure found!\n");
+  EXPECT_EQ(Bash("python3 cat.py", "../secret.txt"), "Hey! This is a secret!\n");
+  EXPECT_EQ(Bash("python3 cat.py", "nope").rfind("MEOW ", 0), 0u);
+  MakeBox("adequacy_cat/mutant.always-meow");
+  EXPECT_EQ(Bash("python3 cat.py", "treasure.txt"), "MEOW\n");
+  MakeBox("adequacy_cat/mutant.refuses-traversal");
+  EXPECT_EQ(Bash("python3 cat.py", "treasure.txt"), "Treasure found!\n");
+  EXPECT_EQ(Bash("python3 cat.py", "../secret.txt"), "MEOW Sandbox escaped!\n");
+}
+
+TEST_F(StandInRun, TheListenerStandInIsBuiltByThePlannedStepAndHandlesSigusr1) {
+  MakeBox("adequacy_listener/reference");
+  const auto& build = PlannedBox("adequacy_listener/reference")->steps[0].process.argv;
+  std::string cmd;
+  for (const auto& a : build) cmd += a + " ";
+  int status = -1;
+  const std::string out = Bash(cmd, "", &status);
+  ASSERT_EQ(status, 0) << out;
+  const int st = SignalListener(SIGUSR1);
+  EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << st;
+  const std::string log = Read("output.log");
+  EXPECT_EQ(log.rfind("Listener PID: ", 0), 0u) << log;
+  EXPECT_NE(log.find("\nSIGUSR1 received!\n"), std::string::npos) << log;
+}
+
+// The script may run `make` itself (the assignment's `compile:` has no
+// prerequisites, so it always rebuilds): it rebuilds the same stand-in.
+TEST_F(StandInRun, AMakeInTheTestScriptRebuildsTheMutantNotTheStudentsListener) {
+  MakeBox("adequacy_listener/mutant.no-usr1-handler");
+  Write("Makefile", "compile:\n\tgcc -o listener listener.c\n", 0644);
+  int status = -1;
+  const std::string out = Bash("make compile", "", &status);
+  ASSERT_EQ(status, 0) << out;
+  const int st = SignalListener(SIGUSR1);
+  EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGUSR1) << "no SIGUSR1 handler: " << st;
+  const int st2 = SignalListener(SIGINT);
+  EXPECT_TRUE(WIFEXITED(st2) && WEXITSTATUS(st2) == 1) << st2;
+  EXPECT_NE(Read("output.log").find("SIGINT received!"), std::string::npos);
+}
+
+// ---- Verdicts --------------------------------------------------------------------
 
 TEST_F(AdequacyTest, ProperTestsPass) {
   const auto r = Score();
@@ -176,39 +307,37 @@ TEST_F(AdequacyTest, ProperTestsPass) {
             std::string::npos);
 }
 
-TEST_F(AdequacyTest, FakeTestFailsNamingTheMutantItMissedAndHowToFixIt) {
-  Exited("adequacy_cat/mutant/always-meow", 0, "PASSED!\n");
-  Exited("adequacy_cat/mutant/my-own", 0, "PASSED!\n");
+TEST_F(AdequacyTest, AFakeTestFailsNamingTheMutantItMissedAndHowToCatchIt) {
+  Exited("adequacy_cat/mutant.always-meow", 0, "PASSED!\n");
+  Exited("adequacy_cat/mutant.refuses-traversal", 0, "PASSED!\n");
   const auto r = Score();
   const auto& c = Check(r, "adequacy_cat");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_EQ(c.score, 0);
-  EXPECT_NE(c.message.find("caught 0 of 2"), std::string::npos) << c.message;
-  EXPECT_NE(c.message.find("test_cat.sh passed against a cat.py that never prints the file (it "
+  EXPECT_NE(c.message.find("test_cat.sh caught 0 of 2 faulty versions."), std::string::npos)
+      << c.message;
+  // The rubric's description and hint of each mutant.
+  EXPECT_NE(c.message.find("\n- test_cat.sh passed against a cat.py that never prints the file (it "
                            "always says MEOW) (mutant always-meow): it is not a proper test case; "
-                           "compare the output with the expected text"),
+                           "compare the output with the expected text."),
             std::string::npos)
       << c.message;
-  // A rubric's own description and hint replace the built-in ones.
-  EXPECT_NE(c.message.find("a cat.py that refuses .. (mutant my-own): it is not a proper test "
-                           "case; test ../secret.txt."),
+  EXPECT_NE(c.message.find("a cat.py that refuses ../ paths (mutant refuses-traversal): it is not a "
+                           "proper test case; test ../secret.txt."),
             std::string::npos)
       << c.message;
-  EXPECT_NE(c.expected.find("fails (non-zero exit) with each faulty version: always-meow, my-own"),
-            std::string::npos)
-      << c.expected;
+  EXPECT_EQ(c.expected,
+            "`bash test_cat.sh` passes (exit 0) with a correct cat.py and fails (non-zero exit) "
+            "with each faulty version: always-meow, refuses-traversal");
   EXPECT_NE(c.student.find("always-meow: passed (exit 0), not caught"), std::string::npos)
       << c.student;
-  EXPECT_NE(c.reference.find("with the correct cat.py (ref-cat): passed (exit 0)"),
-            std::string::npos)
-      << c.reference;
+  EXPECT_EQ(c.reference, "with a correct cat.py: passed (exit 0)");
   // The first missed mutant's run is shown.
-  EXPECT_NE(c.output.find("mutant always-meow"), std::string::npos) << c.output;
-  EXPECT_NE(c.output.find("PASSED!"), std::string::npos) << c.output;
+  EXPECT_EQ(c.output, "$ bash test_cat.sh   (cat.py = faulty version always-meow)\nPASSED!\n");
 }
 
 TEST_F(AdequacyTest, PartialCreditIsTheShareOfMutantsCaught) {
-  Exited("adequacy_cat/mutant/my-own", 0, "PASSED!\n");
+  Exited("adequacy_cat/mutant.refuses-traversal", 0, "PASSED!\n");
   const auto r = Score();
   const auto& c = Check(r, "adequacy_cat");
   EXPECT_EQ(c.status, CheckStatus::kFail);
@@ -217,71 +346,96 @@ TEST_F(AdequacyTest, PartialCreditIsTheShareOfMutantsCaught) {
   EXPECT_EQ(c.message.find("always-meow)"), std::string::npos) << "caught mutants are not blamed";
 }
 
-TEST_F(AdequacyTest, TestThatFailsOnTheReferenceGetsNothingAndShowsItsOutput) {
+TEST_F(AdequacyTest, ATestThatFailsOnTheCorrectProgramGetsNothingAndShowsItsOutput) {
   auto& ref = Exited("adequacy_cat/reference", 1, "FAILED!\nexpected: Treasure found!\n");
   ref.process.stderr_data = "+ python cat.py\n";
-  ref.failed_attempts.push_back(ref.process);
+  ref.earlier_attempts.push_back(ref.process);
   // Mutants "caught" count for nothing: the script fails on everything.
   const auto r = Score();
   const auto& c = Check(r, "adequacy_cat");
   EXPECT_EQ(c.status, CheckStatus::kFail);
   EXPECT_EQ(c.score, 0);
-  EXPECT_NE(c.message.find("test_cat.sh fails even on a correct cat.py (exit 1, in all 2 "
-                           "attempts): it cannot tell right from wrong"),
+  EXPECT_NE(c.message.find("test_cat.sh fails even on a correct cat.py (exit 1, in all 2 runs): it "
+                           "cannot tell right from wrong"),
             std::string::npos)
       << c.message;
   EXPECT_NE(c.output.find("expected: Treasure found!"), std::string::npos) << c.output;
-  EXPECT_NE(c.output.find("+ python cat.py"), std::string::npos) << c.output;
+  EXPECT_NE(c.output.find("--- stderr ---\n+ python cat.py"), std::string::npos) << c.output;
 }
 
-TEST_F(AdequacyTest, PassOnlyAfterARerunIsFlakyNotFailed) {
+TEST_F(AdequacyTest, PassingOnlyOnARerunIsFlakyNotFailed) {
   auto& ref = Step("adequacy_listener/reference");
   protocol::ProcessResult first = ref.process;
   first.exit_code = 1;
-  ref.failed_attempts.push_back(first);
+  ref.earlier_attempts.push_back(first);
   const auto r = Score();
   const auto& c = Check(r, "adequacy_listener");
   EXPECT_EQ(c.status, CheckStatus::kPass) << c.message;
   EXPECT_EQ(c.score, 2);
   EXPECT_TRUE(c.flaky);
-  EXPECT_NE(c.message.find("test_listener.sh is flaky: it failed 1 time(s)"), std::string::npos)
+  EXPECT_NE(c.message.find("test_listener.sh is flaky: it failed 1 time(s) on a correct listener.c"),
+            std::string::npos)
       << c.message;
   EXPECT_NE(c.reference.find("at attempt 2"), std::string::npos) << c.reference;
 }
 
+TEST_F(AdequacyTest, AMutantIsCaughtOnlyIfEveryRunFails) {
+  // Failed once, then passed on the rerun: not caught.
+  auto& run = Exited("adequacy_listener/mutant.no-usr1-handler", 0, "PASSED!\n");
+  protocol::ProcessResult first = run.process;
+  first.exit_code = 1;
+  run.earlier_attempts.push_back(first);
+  const auto c = Check(Score(), "adequacy_listener");
+  EXPECT_EQ(c.status, CheckStatus::kFail);
+  EXPECT_EQ(c.score, 0);
+  EXPECT_NE(c.message.find("(mutant no-usr1-handler) (it failed 1 time(s) first, then passed: a "
+                           "detection that does not repeat is not a detection)"),
+            std::string::npos)
+      << c.message;
+}
+
 TEST_F(AdequacyTest, AMutantRunThatTimesOutCountsAsCaught) {
-  auto& run = Step("adequacy_listener/mutant/no-usr1-handler");
+  auto& run = Step("adequacy_listener/mutant.no-usr1-handler");
   run.process.exit_code.reset();
   run.process.timed_out = true;
-  run.process.term_signal = 9;
+  run.process.term_signal = SIGKILL;
   const auto r = Score();
   EXPECT_EQ(Check(r, "adequacy_listener").status, CheckStatus::kPass);
 }
 
+TEST_F(AdequacyTest, AStandInThatDidNotBuildIsTheGradersError) {
+  Exited("adequacy_listener/mutant.no-usr1-handler.build", 1).process.stderr_data =
+      "listener.c:1: error\n";
+  const auto c = Check(Score(), "adequacy_listener");
+  EXPECT_EQ(c.status, CheckStatus::kError);
+  EXPECT_EQ(c.message,
+            "the grader could not build its stand-in for listener.c in your tree (exit 1): "
+            "listener.c:1: error\\n");
+}
+
 TEST_F(AdequacyTest, MissingObservationsAreErrorsNotZeros) {
-  report.steps.erase(
-      std::remove_if(report.steps.begin(), report.steps.end(),
-                     [](const auto& s) { return s.id == "adequacy_cat/mutant/my-own"; }),
-      report.steps.end());
-  const auto before = Score();
-  EXPECT_EQ(Check(before, "adequacy_cat").status, CheckStatus::kError);
-  Step("adequacy_listener/reference").process.started = false;
-  Step("adequacy_listener/reference").process.error = "bash: not found";
+  Forget("adequacy_cat/mutant.refuses-traversal");
+  EXPECT_EQ(Check(Score(), "adequacy_cat").status, CheckStatus::kError);
+  auto& ref = Step("adequacy_listener/reference");
+  ref.process.started = false;
+  ref.process.error = "bash: not found";
   const auto r = Score();
   const auto& c = Check(r, "adequacy_listener");
   EXPECT_EQ(c.status, CheckStatus::kError);
-  EXPECT_NE(c.message.find("bash: not found"), std::string::npos) << c.message;
+  EXPECT_EQ(c.message, "the grader could not run `bash test_listener.sh`: bash: not found");
 }
 
-// The RubricError of loading `check` (a test_adequacy check's own keys).
+// ---- Rubric errors ------------------------------------------------------------------
+
+// The RubricError of loading a test_adequacy check with `keys`.
 std::string LoadError(const std::string& keys) {
-  const std::string yaml =
-      "assignment: t\nref: [final]\nparts:\n  - {id: p, title: P, points: 1}\n"
-      "checks:\n  - id: a\n    part: p\n    title: t\n    type: test_adequacy\n"
-      "    points: 1\n" +
-      keys;
   try {
-    checks::ValidateChecks(rubric::ParseRubric(yaml, "r.yaml"));
+    ScoringFixture f;
+    f.Load(RubricWithPrograms("parts: [{id: p, title: P, points: 1}]\nchecks:\n  - id: a\n"
+                              "    part: p\n    title: t\n    type: test_adequacy\n"
+                              "    points: 1\n" +
+                              keys),
+           "r.yaml");
   } catch (const rubric::RubricError& e) {
     return e.what();
   }
@@ -289,99 +443,39 @@ std::string LoadError(const std::string& keys) {
 }
 
 TEST(AdequacyParams, ErrorsPointAtTheKey) {
-  const std::string ok = "    script: t.sh\n    replace: cat.py\n    reference: [ref-cat]\n";
-  EXPECT_EQ(LoadError(ok + "    mutants: [{name: m, run: [ref-cat]}]\n"), "");
-  EXPECT_NE(LoadError(ok).find("r.yaml:6:5: check 'a': 'mutants' must be a non-empty list"),
-            std::string::npos)
+  const std::string ok = "    script: t.sh\n    program: cat\n";
+  EXPECT_EQ(LoadError(ok + "    mutants: [always-meow]\n"), "");
+  EXPECT_NE(LoadError(ok).find("check 'a': 'mutants' must be a non-empty list"), std::string::npos)
       << LoadError(ok);
-  EXPECT_NE(LoadError(ok + "    mutants: [{name: m, run: [x]}, {name: m, run: [y]}]\n")
-                .find("duplicate mutant name 'm'"),
+  EXPECT_NE(LoadError(ok + "    mutants: [always-meow, always-meow]\n")
+                .find("mutant 'always-meow' is listed twice"),
             std::string::npos);
-  EXPECT_NE(LoadError(ok + "    mutants: [{name: 'a b', run: [x]}]\n")
-                .find("r.yaml:14:22: check 'a' mutant: mutant name 'a b' may hold only"),
-            std::string::npos)
-      << LoadError(ok + "    mutants: [{name: 'a b', run: [x]}]\n");
-  EXPECT_NE(LoadError(ok + "    reruns: 9\n    mutants: [{name: m, run: [x]}]\n")
-                .find("r.yaml:14:13: check 'a': 'reruns' must be between 0 and 5"),
+  EXPECT_NE(LoadError(ok + "    mutants: [no-usr1-handler]\n")
+                .find("mutant 'no-usr1-handler' is a version of program 'listener', not of 'cat'"),
             std::string::npos);
-  EXPECT_NE(LoadError("    script: ../t.sh\n    replace: cat.py\n    reference: [r]\n"
-                      "    mutants: [{name: m, run: [x]}]\n")
+  EXPECT_NE(LoadError(ok + "    mutants: [always-woof]\n")
+                .find("no mutant 'always-woof' in the rubric's 'mutants'"),
+            std::string::npos);
+  EXPECT_NE(LoadError(ok + "    mutants: [{name: m, run: [ref-cat]}]\n").find("form is gone"),
+            std::string::npos);
+  const std::string reruns = LoadError(ok + "    reruns: 9\n    mutants: [always-meow]\n");
+  EXPECT_NE(reruns.find("r.yaml:"), std::string::npos) << reruns;
+  EXPECT_NE(reruns.find("'reruns' must be between 0 and 5"), std::string::npos) << reruns;
+  EXPECT_NE(LoadError("    script: ../t.sh\n    program: cat\n    mutants: [always-meow]\n")
                 .find("'script' must not have empty, '.' or '..' components"),
             std::string::npos);
-  EXPECT_NE(
-      LoadError(ok + "    mutants: [{name: m, run: [x], hnt: h}]\n").find("did you mean 'hint'"),
-      std::string::npos);
-}
-
-// The shims and stand-ins, run for real.
-class ShimTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("ipc-shim-test-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  void Write(const protocol::FileOverlay& f) {
-    const fs::path p = dir_ / f.path;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << f.content;
-    ::chmod(p.c_str(), static_cast<mode_t>(f.mode));
-  }
-  // Runs `script` with bash in dir_; stdout+stderr.
-  std::string Bash(const std::string& script, const std::string& path_env = "") {
-    const std::string cmd = "cd '" + dir_.string() + "' && " +
-                            (path_env.empty() ? "" : "PATH='" + path_env + "' ") + "bash -c '" +
-                            script + "' 2>&1";
-    std::string out;
-    FILE* p = popen(cmd.c_str(), "r");
-    char buf[512];
-    std::size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    pclose(p);
-    return out;
-  }
-  std::string Read(const std::string& rel) {
-    std::ifstream in(dir_ / rel, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  fs::path dir_;
-};
-
-TEST_F(ShimTest, ShellShimExecsTheProgramInTheSamePidAndIgnoresItsArguments) {
-  // `$!` in a test script must be the pid of the program it signals.
-  Write(checks::ProgramShim("listener", {"/bin/sh", "-c", "echo \"pid $$\"", "it's"}));
-  const std::string out = Bash("./listener --ignored & echo \"bg $!\"; wait");
-  const auto bg = out.find("bg "), pid = out.find("pid ");
-  ASSERT_NE(bg, std::string::npos) << out;
-  ASSERT_NE(pid, std::string::npos) << out;
-  EXPECT_EQ(std::stoi(out.substr(bg + 3)), std::stoi(out.substr(pid + 4))) << out;
-}
-
-TEST_F(ShimTest, PythonShimHandsStdinToTheProgram) {
-  Write(checks::ProgramShim(
-      "cat.py",
-      {"/bin/sh", "-c", "read x; printf \"got %s %s\\n\" \"$x\" \"$1\"", "sh", "a\"b\\c'd"}));
-  EXPECT_EQ(Bash("echo treasure.txt | python3 cat.py"), "got treasure.txt a\"b\\c'd\n");
-  EXPECT_EQ(Bash("echo again | ./cat.py"), "got again a\"b\\c'd\n");
-}
-
-TEST_F(ShimTest, MakeInTheTestScriptCannotRebuildOverTheShim) {
-  // The assignment's Makefile: `compile:` has no prerequisites, so `make`
-  // always rebuilds. `cp` stands in for gcc.
-  std::ofstream(dir_ / "Makefile") << "compile:\n\tcp built listener\n";
-  std::ofstream(dir_ / "built") << "the student's listener\n";
-  const auto shim = checks::ProgramShim("listener", {"/bin/true"});
-  Write(shim);
-  for (const auto& f : checks::NoBuildTools()) Write(f);
-  const char* host_path = std::getenv("PATH");
-  const std::string out = Bash("make && gcc -o listener listener.c && echo built",
-                               checks::NoBuildPath(dir_.string()) + ":" + host_path);
-  EXPECT_NE(out.find("'make' skipped"), std::string::npos) << out;
-  EXPECT_NE(out.find("built"), std::string::npos) << out;
-  EXPECT_EQ(Read("listener"), shim.content);
-  // Without the stand-ins first on PATH, make would have replaced it.
-  Bash("make", host_path);
-  EXPECT_EQ(Read("listener"), "the student's listener\n");
+  EXPECT_NE(LoadError("    script: -x.sh\n    program: cat\n    mutants: [always-meow]\n")
+                .find("must not start with '-'"),
+            std::string::npos);
+  EXPECT_NE(LoadError("    script: t.sh\n    program: dog\n    mutants: [always-meow]\n")
+                .find("no program 'dog'"),
+            std::string::npos);
+  // The old keys say what replaced them.
+  EXPECT_NE(LoadError(ok + "    replace: cat.py\n    mutants: [always-meow]\n").find("'replace' is gone"),
+            std::string::npos);
+  EXPECT_NE(LoadError(ok + "    reference: [ref-cat]\n    mutants: [always-meow]\n")
+                .find("'reference' is gone"),
+            std::string::npos);
 }
 
 }  // namespace

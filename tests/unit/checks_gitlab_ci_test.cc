@@ -1,19 +1,22 @@
-// The gitlab_ci check type, second half: rubric validation, the planned
-// step (its bash driver run for real on the host) and scoring from
-// hand-built probe reports.
+// The gitlab_ci check type, second half: rubric validation, the planned box
+// (its bash driver run for real on the host) and the verdicts from
+// hand-built probe reports, whose traces (checks_trace_builder.h) say which
+// test scripts the job ran, how they ended and whether each run counts.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <array>
+#include <csignal>
 
-#include "checks/check_type.h"
+#include "checks/gitlab_ci.h"
 #include "checks/gitlab_ci_scan.h"
-#include "rubric/rubric.h"
+#include "checks_trace_builder.h"
+#include "scoring_fixture.h"
+#include "util/sha256.h"
 
 namespace ipc::testing {
 namespace {
@@ -46,86 +49,27 @@ checks:
     image: python:latest
     scripts: [test_cat.sh, test_cat_exploit.sh, test_listener.sh, test_full_dd.sh]
     reruns: 2
+    flaky_note: "test_listener.sh reads output.log too early"
 )";
 
-const char* const kTests[] = {"test_cat.sh", "test_cat_exploit.sh", "test_listener.sh",
-                              "test_full_dd.sh"};
+const std::vector<std::string> kAllTests = {"test_cat.sh", "test_cat_exploit.sh",
+                                            "test_listener.sh", "test_full_dd.sh"};
 
 // The assignment's .gitlab-ci.yml with the named tests uncommented.
 std::string CiYml(const std::vector<std::string>& on, const std::string& image = "python:latest") {
   std::string out = "image:\n  name: " + image +
                     " # don't change this\nipc-project:\n  stage: test\n  script:\n"
                     "    - make\n    - chmod +x test_*\n";
-  for (const char* t : kTests) {
+  for (const auto& t : kAllTests) {
     const bool enabled = std::find(on.begin(), on.end(), t) != on.end();
     out += std::string(enabled ? "    - ./" : "    # - ./") + t + "\n";
   }
   return out;
 }
 
-const std::vector<std::string> kAllTests(std::begin(kTests), std::end(kTests));
-
-void AddFile(fetch::Snapshot* s, const std::string& path, const std::string& data) {
-  s->entries.push_back({path, fetch::EntryType::kFile, data.size()});
-  s->files[path] = data;
-}
-
-struct GitlabCiTest : ::testing::Test {
-  rubric::Rubric rubric;
-  fetch::Snapshot snapshot;                           // the graded ref (final)
-  std::map<std::string, fetch::Snapshot> other_refs;  // part1 when present
-  protocol::Plan plan;
-  protocol::Report report;
-
-  void SetUp() override {
-    rubric = rubric::ParseRubric(kRubric, "test.yaml");
-    checks::ValidateChecks(rubric);
-    for (const char* t : kTests) AddFile(&snapshot, t, "#!/bin/bash\n");
-    AddFile(&snapshot, ".gitlab-ci.yml", CiYml(kAllTests));
-    fetch::Snapshot part1;
-    AddFile(&part1, "test_listener.sh", "#!/bin/bash\n");
-    AddFile(&part1, ".gitlab-ci.yml", CiYml({"test_listener.sh"}));
-    other_refs["part1"] = part1;
-  }
-  const rubric::Check& Check(const std::string& id) { return *rubric.FindCheck(id); }
-  const checks::CheckType& Type() { return *checks::FindType("gitlab_ci"); }
-  void MakePlan() {
-    plan = {};
-    checks::PlanBuilder builder(&plan, &snapshot, &other_refs);
-    for (const auto& c : rubric.checks) Type().Plan(c, rubric, builder);
-  }
-  const protocol::Step* Planned(const std::string& id) {
-    for (const auto& s : plan.steps) {
-      if (s.id == id) return &s;
-    }
-    return nullptr;
-  }
-  // A process that ran the job and printed `log`.
-  static protocol::ProcessResult Ran(int code, const std::string& log) {
-    protocol::ProcessResult p;
-    p.started = true;
-    p.exit_code = code;
-    p.stdout_data = log;
-    p.stdout_bytes = log.size();
-    return p;
-  }
-  protocol::StepResult& Result(const std::string& id, protocol::ProcessResult last) {
-    protocol::StepResult r;
-    r.id = id;
-    r.process = std::move(last);
-    report.steps.push_back(r);
-    return report.steps.back();
-  }
-  checks::Outcome Score(const std::string& id) {
-    checks::Evidence ev;
-    ev.rubric = &rubric;
-    ev.snapshot = &snapshot;
-    ev.other_refs = other_refs;
-    if (!other_refs.count("part1")) ev.other_ref_errors["part1"] = "no ref 'part1' in the repository";
-    ev.report = &report;
-    return Type().Score(Check(id), ev);
-  }
-};
+// Each test script as committed (distinct, so their hashes differ).
+std::string Committed(const std::string& script) { return "#!/bin/bash\n# " + script + "\n"; }
+std::string ShaOf(const std::string& script) { return Sha256Hex(Committed(script)); }
 
 // The log a passing run of `cmds` prints (echo, then a line of output).
 std::string Log(const std::vector<std::string>& cmds) {
@@ -136,6 +80,62 @@ std::string Log(const std::vector<std::string>& cmds) {
 const std::vector<std::string> kFinalCmds = {"make", "chmod +x test_*", "./test_cat.sh",
                                              "./test_cat_exploit.sh", "./test_listener.sh",
                                              "./test_full_dd.sh"};
+
+struct GitlabCiTest : ::testing::Test, ScoringFixture {
+  void SetUp() override {
+    Load(kRubric);
+    for (const auto& t : kAllTests) AddFile(t, Committed(t));
+    AddFile(".gitlab-ci.yml", CiYml(kAllTests));
+    fetch::Snapshot part1;
+    part1.entries.push_back({"test_listener.sh", fetch::EntryType::kFile, 0});
+    part1.files["test_listener.sh"] = Committed("test_listener.sh");
+    part1.entries.push_back({".gitlab-ci.yml", fetch::EntryType::kFile, 0});
+    part1.files[".gitlab-ci.yml"] = CiYml({"test_listener.sh"});
+    other_refs["part1"] = part1;
+  }
+  void MakePlan() { Replan(); }
+  // The job's result: its exit, its log, and what the tracer saw.
+  protocol::StepResult& Job(const std::string& check, int code, const std::string& log,
+                            const JobTrace& trace) {
+    auto& s = Exited(check + "/job", code, log);
+    s.trace = trace.events;
+    return s;
+  }
+  // A trace of the final job: make and chmod, then a run of each script in
+  // `runs` (name, exit code) from the job's shell, each file untouched.
+  static JobTrace Ran(const std::vector<std::pair<std::string, int>>& runs,
+                      const std::vector<std::string>& watched = kAllTests) {
+    JobTrace trace;
+    trace.Start(11, JobTrace::kDriver, {"make"});
+    trace.Exit(11, 0);
+    trace.Start(12, JobTrace::kDriver, {"chmod", "+x", "test_cat.sh"});
+    trace.Exit(12, 0);
+    int pid = 20;
+    for (const auto& [name, code] : runs) {
+      const int w = Watch(name, watched);
+      trace.Run(pid++, JobTrace::kDriver, w, "./" + name, ShaOf(name), code);
+    }
+    trace.End(Shas(watched));
+    return trace;
+  }
+  static int Watch(const std::string& name, const std::vector<std::string>& watched) {
+    return static_cast<int>(std::find(watched.begin(), watched.end(), name) - watched.begin());
+  }
+  static std::vector<std::string> Shas(const std::vector<std::string>& watched) {
+    std::vector<std::string> shas;
+    for (const auto& w : watched) shas.push_back(ShaOf(w));
+    return shas;
+  }
+  static std::vector<std::pair<std::string, int>> AllPass() {
+    return {{"test_cat.sh", 0}, {"test_cat_exploit.sh", 0}, {"test_listener.sh", 0},
+            {"test_full_dd.sh", 0}};
+  }
+  checks::Outcome Verdict(const std::string& id) {
+    other_ref_errors.clear();
+    if (!other_refs.count("part1")) other_ref_errors["part1"] = "no ref 'part1' in the repository";
+    return Judge(id);
+  }
+};
 
 // ---- Validation -------------------------------------------------------------
 
@@ -174,47 +174,74 @@ TEST(GitlabCiValidate, BadParamsPointAtTheirPosition) {
 
 // ---- Planning ---------------------------------------------------------------
 
-TEST_F(GitlabCiTest, PlansOneRootStepInAPristineSandboxAtTheWorkdirWithReruns) {
+TEST_F(GitlabCiTest, PlansOneTracedStepInABoxFromTheCommittedTreeWithReruns) {
   MakePlan();
-  const auto* s = Planned("ci_final/job");
-  ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->kind, protocol::Step::Kind::kExec);
-  EXPECT_EQ(s->sandbox_from, "pristine");
-  EXPECT_FALSE(s->sandbox.empty());
-  EXPECT_TRUE(s->at_workdir);
-  EXPECT_TRUE(s->fresh_users);
-  EXPECT_EQ(s->attempts, 3);
-  EXPECT_EQ(s->process.user, "");
-  EXPECT_FALSE(s->process.login_shell);
-  EXPECT_EQ(s->process.timeout_s, 20);
-  EXPECT_EQ(s->process.argv.at(0), "/bin/bash");
-  EXPECT_EQ(s->process.stdin_data, "");
+  const protocol::Box* box = PlannedBox("ci_final/job");
+  ASSERT_NE(box, nullptr);
+  EXPECT_EQ(box->from, protocol::kFromPristine) << "a fresh clone, not the grader's build";
+  EXPECT_EQ(box->attempts, 3);
+  EXPECT_FALSE(box->save);
+  EXPECT_TRUE(box->files.empty());
+  ASSERT_EQ(box->steps.size(), 1u);
+  const auto& s = box->steps[0];
+  EXPECT_EQ(s.id, "ci_final/job");
+  EXPECT_EQ(s.kind, protocol::Step::Kind::kExec);
+  EXPECT_TRUE(s.student);
+  // Traced: the tracer notes every exec that names a test script.
+  EXPECT_EQ(s.watch, kAllTests);
+  EXPECT_EQ(s.process.user, "") << "traced steps run as root";
+  EXPECT_FALSE(s.process.login_shell);
+  EXPECT_EQ(s.process.timeout_s, 20);
+  EXPECT_EQ(s.process.argv.at(0), "/bin/bash");
+  EXPECT_EQ(s.process.stdin_data, "");
   // The student's lines travel as data, never inside argv's shell text.
-  for (const auto& a : s->process.argv) EXPECT_EQ(a.find("test_cat"), std::string::npos) << a;
-  EXPECT_EQ(s->process.env.at("IPC_CI_N"), "6");
-  EXPECT_EQ(s->process.env.at("IPC_CI_2"), "./test_cat.sh");
-  EXPECT_EQ(s->process.env.at("CI"), "true");
-  // Sandboxes are private: a step with attempts > 1 may not share one.
-  EXPECT_NE(s->sandbox, Planned("ci_part1/job")->sandbox);
+  for (const auto& a : s.process.argv) EXPECT_EQ(a.find("test_cat"), std::string::npos) << a;
+  EXPECT_EQ(s.process.env.at("IPC_CI_N"), "6");
+  EXPECT_EQ(s.process.env.at("IPC_CI_2"), "./test_cat.sh");
+  EXPECT_EQ(s.process.env.at("CI"), "true");
+  EXPECT_EQ(s.process.env.at("CI_JOB_NAME"), "ipc-project");
+  EXPECT_EQ(s.process.env.at("CI_PROJECT_DIR"), "/root");
 }
 
 TEST_F(GitlabCiTest, AtAnotherRefThePlanShipsThatTreeAndRunsItsOwnFile) {
   MakePlan();
-  const auto* s = Planned("ci_part1/job");
-  ASSERT_NE(s, nullptr);
-  EXPECT_EQ(s->sandbox_from, "tree:part1");
+  const protocol::Box* box = PlannedBox("ci_part1/job");
+  ASSERT_NE(box, nullptr);
+  EXPECT_EQ(box->from, "tree:part1");
   EXPECT_EQ(plan.extra_trees, std::vector<std::string>{"part1"});
-  EXPECT_EQ(s->process.env.at("IPC_CI_N"), "3");  // make, chmod, ./test_listener.sh
-  EXPECT_EQ(s->process.env.at("IPC_CI_2"), "./test_listener.sh");
-  EXPECT_EQ(s->attempts, 3);  // reruns defaults to 2
+  const auto& s = box->steps.at(0);
+  EXPECT_EQ(s.process.env.at("IPC_CI_N"), "3");  // make, chmod, ./test_listener.sh
+  EXPECT_EQ(s.process.env.at("IPC_CI_2"), "./test_listener.sh");
+  EXPECT_EQ(s.watch, std::vector<std::string>{"test_listener.sh"});
+  EXPECT_EQ(box->attempts, 3);  // reruns defaults to 2
 }
 
 TEST_F(GitlabCiTest, NothingIsPlannedWithoutARefOrAReadableFile) {
   other_refs.clear();
   snapshot.files[".gitlab-ci.yml"] = "j: [unclosed\n";
   MakePlan();
-  EXPECT_TRUE(plan.steps.empty());
+  EXPECT_TRUE(plan.boxes.empty());
   EXPECT_TRUE(plan.extra_trees.empty());
+}
+
+TEST_F(GitlabCiTest, VariablesThatChangeHowTheShellRunsAreDroppedFromTheJob) {
+  snapshot.files[".gitlab-ci.yml"] =
+      "variables:\n  GREETING: hello\n  BASH_ENV: ./pass.sh\nipc-project:\n  variables:\n"
+      "    PATH: /root/bin:/usr/bin:/bin\n    LD_PRELOAD: ./x.so\n  script:\n    - ./test_cat.sh\n";
+  MakePlan();
+  const auto* s = Planned("ci_final/job");
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->process.env.at("GREETING"), "hello");
+  for (const char* dropped : {"BASH_ENV", "PATH", "LD_PRELOAD"}) {
+    EXPECT_EQ(s->process.env.count(dropped), 0u) << dropped;
+  }
+  Job("ci_final", 0, Log({"./test_cat.sh"}), Ran({{"test_cat.sh", 0}}));
+  const auto o = Verdict("ci_final");
+  EXPECT_NE(o.message.find("\nNote: the job's variable(s) BASH_ENV, LD_PRELOAD, PATH were not "
+                           "passed to the job: they change how the shell, the dynamic linker or "
+                           "Python behaves, so the tests would not run as written."),
+            std::string::npos)
+      << o.message;
 }
 
 // Runs a planned process with the host's bash, as the probe would (its
@@ -271,80 +298,130 @@ TEST_F(GitlabCiTest, TheDriverEchoesEachCommandAndStopsAtTheFirstFailureLikeARun
   EXPECT_EQ(checks::LastStartedCommand(log, cmds), std::optional<std::size_t>(3));
 }
 
-// ---- Scoring ----------------------------------------------------------------
+// ---- The job's own verdict ----------------------------------------------------
 
-TEST_F(GitlabCiTest, AJobThatPassesWithEveryTestEnabledPasses) {
+TEST_F(GitlabCiTest, AJobThatRanEveryTestToExit0Passes) {
   MakePlan();
-  Result("ci_final/job", Ran(0, Log(kFinalCmds)));
-  const auto o = Score("ci_final");
+  Job("ci_final", 0, Log(kFinalCmds), Ran(AllPass()));
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kPass) << o.message;
   EXPECT_EQ(o.fraction, 1);
   EXPECT_FALSE(o.flaky);
-  EXPECT_EQ(o.message.find("Note:"), std::string::npos) << o.message;
+  EXPECT_EQ(o.message,
+            "The CI job 'ipc-project' passed and ran test_cat.sh, test_cat_exploit.sh, "
+            "test_listener.sh, test_full_dd.sh.");
+  EXPECT_EQ(o.student, "job 'ipc-project' passed");
 }
 
 TEST_F(GitlabCiTest, PassingOnlyOnARerunIsAFlakyPassThatSaysWhichAttemptAndWhy) {
   MakePlan();
-  auto& r = Result("ci_final/job", Ran(0, Log(kFinalCmds)));
-  r.failed_attempts.push_back(
-      Ran(1, Log({"make", "chmod +x test_*", "./test_cat.sh", "./test_cat_exploit.sh"}) +
-                 checks::EchoOf("./test_listener.sh") + "FAILED!\n"));
-  const auto o = Score("ci_final");
+  auto& r = Job("ci_final", 0, Log(kFinalCmds), Ran(AllPass()));
+  protocol::ProcessResult first;
+  first.started = true;
+  first.exit_code = 1;
+  first.stdout_data = Log({"make", "chmod +x test_*", "./test_cat.sh", "./test_cat_exploit.sh"}) +
+                      checks::EchoOf("./test_listener.sh") + "FAILED!\n";
+  r.earlier_attempts.push_back(first);
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kPass) << o.message;
   EXPECT_EQ(o.fraction, 1);
   EXPECT_TRUE(o.flaky);
-  EXPECT_NE(o.message.find("passed on attempt 2 of 3"), std::string::npos) << o.message;
-  EXPECT_NE(o.message.find("attempt 1 stopped at `./test_listener.sh` (exit 1)"), std::string::npos)
-      << o.message;
-  EXPECT_NE(o.message.find("flaky"), std::string::npos) << o.message;
-  EXPECT_NE(o.message.find("output.log"), std::string::npos) << o.message;
+  EXPECT_EQ(o.message,
+            "The CI job 'ipc-project' passed on attempt 2 of 3; attempt 1 stopped at "
+            "`./test_listener.sh` (exit 1). It is reported as flaky, not failed: test_listener.sh "
+            "reads output.log too early.");
 }
 
-TEST_F(GitlabCiTest, AFailingJobNamesTheFailingCommandAndShowsTheLogTail) {
+TEST_F(GitlabCiTest, AFailingJobNamesTheFailingCommandAndTheFailedTest) {
   MakePlan();
   const std::string bad = Log({"make", "chmod +x test_*"}) + checks::EchoOf("./test_cat.sh") +
                           "expected: Treasure found!\nactual: MEOW\n";
-  auto& r = Result("ci_final/job", Ran(1, bad));
-  r.failed_attempts = {Ran(1, bad), Ran(1, bad)};
-  const auto o = Score("ci_final");
+  protocol::ProcessResult failed;
+  failed.started = true;
+  failed.exit_code = 1;
+  failed.stdout_data = bad;
+  auto& r = Job("ci_final", 1, bad, Ran({{"test_cat.sh", 1}}));
+  r.earlier_attempts = {failed, failed};
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kFail);
   EXPECT_EQ(o.fraction, 0);
   EXPECT_FALSE(o.flaky);
-  EXPECT_NE(o.message.find("failed at `./test_cat.sh` (exit 1), on all 3 attempts"), std::string::npos)
+  EXPECT_NE(o.message.find("The CI job 'ipc-project' failed at `./test_cat.sh` (exit 1), on all 3 "
+                           "attempts. The end of its log is below. Hint: run the job's commands "
+                           "yourself"),
+            std::string::npos)
       << o.message;
-  EXPECT_NE(o.message.find("Hint:"), std::string::npos) << o.message;
-  EXPECT_NE(o.student.find("./test_cat.sh"), std::string::npos) << o.student;
-  EXPECT_NE(o.expected.find("test_full_dd.sh"), std::string::npos) << o.expected;
+  EXPECT_NE(o.message.find("\ntest_cat.sh failed (exit 1)."), std::string::npos) << o.message;
+  // The later tests never ran: each named.
+  EXPECT_NE(o.message.find("\ntest_full_dd.sh was not run by job 'ipc-project': add "
+                           "`- ./test_full_dd.sh` to its script."),
+            std::string::npos)
+      << o.message;
+  EXPECT_NE(o.student.find("job 'ipc-project' stopped at `./test_cat.sh` (exit 1)"),
+            std::string::npos)
+      << o.student;
+  EXPECT_NE(o.student.find("; 4 of 4 test scripts did not pass in it"), std::string::npos)
+      << o.student;
+  EXPECT_NE(o.expected.find("running test_cat.sh, test_cat_exploit.sh, test_listener.sh, "
+                            "test_full_dd.sh to exit 0"),
+            std::string::npos)
+      << o.expected;
   EXPECT_NE(o.output.find("actual: MEOW"), std::string::npos) << o.output;
 }
 
 TEST_F(GitlabCiTest, ATimedOutJobGetsAHintAboutForegroundPrograms) {
   MakePlan();
-  auto p = Ran(0, Log({"make", "chmod +x test_*"}) + checks::EchoOf("./test_cat.sh"));
-  p.exit_code.reset();
-  p.term_signal = 9;
-  p.timed_out = true;
-  p.wall_s = 20;
-  Result("ci_final/job", p);
-  const auto o = Score("ci_final");
+  auto& r = Job("ci_final", 0, Log({"make", "chmod +x test_*"}) + checks::EchoOf("./test_cat.sh"),
+                Ran({}));
+  r.process.exit_code.reset();
+  r.process.term_signal = SIGKILL;
+  r.process.timed_out = true;
+  r.process.wall_s = 20;
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kFail);
-  EXPECT_NE(o.message.find("timed out"), std::string::npos) << o.message;
+  EXPECT_NE(o.message.find("at `./test_cat.sh` (timed out after 20.0 s and was killed)"),
+            std::string::npos)
+      << o.message;
   EXPECT_NE(o.message.find("in the foreground"), std::string::npos) << o.message;
 }
 
-TEST_F(GitlabCiTest, ACommentedOutTestFailsTheCheckEvenWhenTheJobPasses) {
-  snapshot.files[".gitlab-ci.yml"] = CiYml({"test_cat.sh", "test_cat_exploit.sh", "test_listener.sh"});
+// ---- Each test script's verdict -------------------------------------------------
+
+TEST_F(GitlabCiTest, ATestThatFailedInAPassingJobIsASwallowedFailure) {
+  snapshot.files[".gitlab-ci.yml"] =
+      "ipc-project:\n  script:\n    - ./test_cat.sh || true\n    - ./test_cat_exploit.sh\n"
+      "    - ./test_listener.sh\n    - ./test_full_dd.sh\n";
   MakePlan();
-  Result("ci_final/job", Ran(0, Log({"make", "chmod +x test_*", "./test_cat.sh",
-                                     "./test_cat_exploit.sh", "./test_listener.sh"})));
-  const auto o = Score("ci_final");
+  Job("ci_final", 0, "log\n",
+      Ran({{"test_cat.sh", 1}, {"test_cat_exploit.sh", 0}, {"test_listener.sh", 0},
+           {"test_full_dd.sh", 0}}));
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kFail);
   EXPECT_EQ(o.fraction, 0);
-  EXPECT_NE(o.message.find("test_full_dd.sh is commented out in .gitlab-ci.yml (line 11: "
-                           "`# - ./test_full_dd.sh`): uncomment it so CI runs it"),
+  EXPECT_NE(o.message.find("The CI job 'ipc-project' passed, but not every test script ran and "
+                           "passed in it:\ntest_cat.sh failed (exit 1) but the job still passed: "
+                           "the job swallowed the failure (e.g. `|| true` or `set +e`), so CI "
+                           "would not show it."),
             std::string::npos)
       << o.message;
-  EXPECT_NE(o.student.find("1 of 4 test scripts not run"), std::string::npos) << o.student;
+  EXPECT_EQ(o.student, "job 'ipc-project' passed; 1 of 4 test scripts did not pass in it");
+}
+
+TEST_F(GitlabCiTest, ACommentedOutTestFailsTheCheckEvenWhenTheJobPasses) {
+  snapshot.files[".gitlab-ci.yml"] =
+      CiYml({"test_cat.sh", "test_cat_exploit.sh", "test_listener.sh"});
+  MakePlan();
+  Job("ci_final", 0, "log\n",
+      Ran({{"test_cat.sh", 0}, {"test_cat_exploit.sh", 0}, {"test_listener.sh", 0}}));
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_EQ(o.fraction, 0);
+  EXPECT_NE(o.message.find("\ntest_full_dd.sh was not run: it is commented out in .gitlab-ci.yml "
+                           "(line 11: `# - ./test_full_dd.sh`); uncomment it so CI runs it."),
+            std::string::npos)
+      << o.message;
+  EXPECT_NE(o.student.find("1 of 4 test scripts did not pass in it"), std::string::npos)
+      << o.student;
 }
 
 TEST_F(GitlabCiTest, ATestMissingFromTheJobIsNamedWithWhatToAdd) {
@@ -353,51 +430,182 @@ TEST_F(GitlabCiTest, ATestMissingFromTheJobIsNamedWithWhatToAdd) {
       "    - ./test_listener.sh\n";
   snapshot.files.erase("test_full_dd.sh");
   MakePlan();
-  Result("ci_final/job", Ran(0, "ok\n"));
-  const auto o = Score("ci_final");
+  JobTrace trace = Ran({{"test_cat.sh", 0}, {"test_cat_exploit.sh", 0}, {"test_listener.sh", 0}});
+  trace.events.back().sha256_at_exit[3] = "";  // the file is not there
+  Job("ci_final", 0, "ok\n", trace);
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kFail);
-  EXPECT_NE(o.message.find("test_full_dd.sh is not run by job 'ipc-project' in .gitlab-ci.yml: "
-                           "add `- ./test_full_dd.sh` to its script (test_full_dd.sh is not in "
-                           "the repository either)"),
+  EXPECT_NE(o.message.find("test_full_dd.sh was not run by job 'ipc-project': add "
+                           "`- ./test_full_dd.sh` to its script (test_full_dd.sh is not in the "
+                           "repository either)."),
             std::string::npos)
       << o.message;
   // No image in the file: reported, not failed on.
   EXPECT_NE(o.message.find("names no image"), std::string::npos) << o.message;
 }
 
+TEST_F(GitlabCiTest, AJobThatEchoesTheTestsNamesWithoutRunningThemFails) {
+  // The log looks right; the trace shows no run.
+  snapshot.files[".gitlab-ci.yml"] =
+      "ipc-project:\n  script:\n    - echo ./test_cat.sh ./test_cat_exploit.sh ./test_listener.sh "
+      "./test_full_dd.sh\n";
+  MakePlan();
+  JobTrace trace;
+  auto& echo = trace.Start(11, JobTrace::kDriver, {"/bin/echo", "./test_cat.sh"});
+  echo.hits.push_back({0, 1, ShaOf("test_cat.sh"), JobTrace::Stamp(0)});
+  trace.Exit(11, 0);
+  trace.End(Shas(kAllTests));
+  Job("ci_final", 0, Log(kFinalCmds), trace);
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_NE(o.message.find("test_cat.sh was not run by job 'ipc-project'"), std::string::npos)
+      << o.message;
+  EXPECT_EQ(o.student, "job 'ipc-project' passed; 4 of 4 test scripts did not pass in it");
+}
+
+TEST_F(GitlabCiTest, ATestRewrittenBeforeItRanDoesNotCount) {
+  snapshot.files[".gitlab-ci.yml"] =
+      "ipc-project:\n  script:\n    - echo 'exit 0' > test_cat.sh\n    - ./test_cat.sh\n"
+      "    - ./test_cat_exploit.sh\n    - ./test_listener.sh\n    - ./test_full_dd.sh\n";
+  MakePlan();
+  JobTrace trace;
+  const std::string rewritten = Sha256Hex("exit 0\n");
+  const std::string stamp = "2049:100:1700000050.000000000";  // rewritten by the job
+  trace.StartRun(20, JobTrace::kDriver, 0, "./test_cat.sh", rewritten).hits[0].stamp = stamp;
+  trace.EndRun(20, 0, rewritten, stamp);
+  int pid = 21;
+  for (const char* name : {"test_cat_exploit.sh", "test_listener.sh", "test_full_dd.sh"}) {
+    trace.Run(pid++, JobTrace::kDriver, Watch(name, kAllTests), std::string("./") + name,
+              ShaOf(name), 0);
+  }
+  std::vector<std::string> at_end = Shas(kAllTests);
+  at_end[0] = rewritten;
+  trace.End(at_end);
+  Job("ci_final", 0, "log\n", trace);
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_NE(o.message.find("\ntest_cat.sh did not run as committed and alone, so its verdict does "
+                           "not count: the file was changed before it ran"),
+            std::string::npos)
+      << o.message;
+  EXPECT_EQ(o.student, "job 'ipc-project' passed; 1 of 4 test scripts did not pass in it");
+}
+
+TEST_F(GitlabCiTest, ATestTheJobChangedAndNeverRanAsCommittedIsNamed) {
+  MakePlan();
+  // test_full_dd.sh was rewritten and run without an exec (no #! line: bash
+  // runs it in a forked copy of itself), so the trace shows no run.
+  JobTrace trace = Ran({{"test_cat.sh", 0}, {"test_cat_exploit.sh", 0}, {"test_listener.sh", 0}});
+  trace.events.back().sha256_at_exit[3] = Sha256Hex("exit 0\n");
+  Job("ci_final", 0, Log(kFinalCmds), trace);
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_NE(o.message.find("\ntest_full_dd.sh was changed by the job (when the job ended it no "
+                           "longer held the committed text), and no run of the committed file was "
+                           "seen: a test only counts as committed."),
+            std::string::npos)
+      << o.message;
+}
+
+TEST_F(GitlabCiTest, ATestRunWithAnUnsafeEnvironmentDoesNotCount) {
+  MakePlan();
+  JobTrace trace = Ran({{"test_cat.sh", 0}, {"test_cat_exploit.sh", 0}, {"test_full_dd.sh", 0}});
+  trace.events.pop_back();  // the end event
+  trace.events.pop_back();  // the driver's exit
+  auto& run = trace.StartRun(40, JobTrace::kDriver, 2, "./test_listener.sh", ShaOf("test_listener.sh"));
+  run.env = {"PATH=/root/.local/bin:/usr/bin:/bin", "BASH_ENV=/tmp/always-pass.sh"};
+  trace.EndRun(40, 0, ShaOf("test_listener.sh"), JobTrace::Stamp(2));
+  trace.End(Shas(kAllTests));
+  Job("ci_final", 0, Log(kFinalCmds), trace);
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_NE(o.message.find("\ntest_listener.sh did not run as committed and alone, so its verdict "
+                           "does not count: PATH (with /root/.local/bin, which the job can write) "
+                           "was set in its environment, BASH_ENV was set in its environment."),
+            std::string::npos)
+      << o.message;
+}
+
+TEST_F(GitlabCiTest, ATestWithAnotherCommandOfTheJobBesideItDoesNotCount) {
+  MakePlan();
+  JobTrace trace;
+  // `./rewrite-tests.sh &`: a helper of the job still running while the
+  // tests run.
+  trace.Start(30, JobTrace::kDriver, {"/bin/bash", "./rewrite-tests.sh"}, "/usr/bin/bash");
+  int pid = 20;
+  for (const auto& [name, code] : AllPass()) {
+    trace.Run(pid++, JobTrace::kDriver, Watch(name, kAllTests), "./" + name, ShaOf(name), code);
+  }
+  trace.Exit(30, 0);
+  trace.End(Shas(kAllTests));
+  Job("ci_final", 0, Log(kFinalCmds), trace);
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_NE(o.message.find("\ntest_cat.sh did not run as committed and alone, so its verdict does "
+                           "not count: other commands the job started ran beside it (bash (pid "
+                           "30))."),
+            std::string::npos)
+      << o.message;
+  EXPECT_EQ(o.student, "job 'ipc-project' passed; 4 of 4 test scripts did not pass in it");
+}
+
+TEST_F(GitlabCiTest, ACutShortTraceIsSaid) {
+  MakePlan();
+  auto& r = Job("ci_final", 0, Log(kFinalCmds), Ran(AllPass()));
+  r.trace_truncated = true;
+  const auto o = Verdict("ci_final");
+  EXPECT_EQ(o.status, CheckStatus::kFail);
+  EXPECT_NE(o.message.find("\nthe grader's record of the job was cut short, so not every run could "
+                           "be seen."),
+            std::string::npos)
+      << o.message;
+}
+
+// ---- The file, the image, the ref ------------------------------------------------
+
 TEST_F(GitlabCiTest, ADifferentImageIsReportedButTheJobStillPasses) {
   snapshot.files[".gitlab-ci.yml"] = CiYml(kAllTests, "python:3.9");
   MakePlan();
-  Result("ci_final/job", Ran(0, Log(kFinalCmds)));
-  const auto o = Score("ci_final");
+  Job("ci_final", 0, Log(kFinalCmds), Ran(AllPass()));
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kPass) << o.message;
   EXPECT_NE(o.message.find("asks for image 'python:3.9'"), std::string::npos) << o.message;
   // `python` means python:latest: no note.
   snapshot.files[".gitlab-ci.yml"] = CiYml(kAllTests, "docker.io/library/python");
-  EXPECT_EQ(Score("ci_final").message.find("Note:"), std::string::npos);
+  EXPECT_EQ(Verdict("ci_final").message.find("Note:"), std::string::npos);
 }
 
-TEST_F(GitlabCiTest, AtPart1TheTagsOwnFileIsJudged) {
+TEST_F(GitlabCiTest, AtPart1TheTagsOwnFileAndScriptAreJudged) {
   MakePlan();
-  Result("ci_part1/job", Ran(0, Log({"make", "chmod +x test_*", "./test_listener.sh"})));
-  const auto o = Score("ci_part1");
+  Job("ci_part1", 0, Log({"make", "chmod +x test_*", "./test_listener.sh"}),
+      Ran({{"test_listener.sh", 0}}, {"test_listener.sh"}));
+  const auto o = Verdict("ci_part1");
   EXPECT_EQ(o.status, CheckStatus::kPass) << o.message;
+  EXPECT_EQ(o.message, "The CI job 'ipc-project' at part1 passed and ran test_listener.sh.");
+  // The script at part1 differs from the final one: the final one's run is
+  // not part1's.
+  other_refs["part1"].files["test_listener.sh"] = "#!/bin/bash\n# older\n";
+  const auto changed = Verdict("ci_part1");
+  EXPECT_EQ(changed.status, CheckStatus::kFail);
+  EXPECT_NE(changed.message.find("the file was changed before it ran"), std::string::npos)
+      << changed.message;
 }
 
 TEST_F(GitlabCiTest, AMissingTagFailsWithTheTagsName) {
   other_refs.clear();
   MakePlan();
-  const auto o = Score("ci_part1");
+  const auto o = Verdict("ci_part1");
   EXPECT_EQ(o.status, CheckStatus::kFail);
-  EXPECT_EQ(o.message.rfind("tag part1 not found", 0), 0u) << o.message;
+  EXPECT_EQ(o.message.rfind("tag part1 not found (no ref 'part1' in the repository)", 0), 0u)
+      << o.message;
   EXPECT_NE(o.message.find("git push origin part1"), std::string::npos) << o.message;
 }
 
 TEST_F(GitlabCiTest, BadYamlFailsWithItsPositionAndNothingRan) {
   snapshot.files[".gitlab-ci.yml"] = "ipc-project:\n  script:\n    - make\n   - ./test_cat.sh\n";
   MakePlan();
-  EXPECT_EQ(Planned("ci_final/job"), nullptr);
-  const auto o = Score("ci_final");
+  EXPECT_EQ(PlannedBox("ci_final/job"), nullptr);
+  const auto o = Verdict("ci_final");
   EXPECT_EQ(o.status, CheckStatus::kFail);
   EXPECT_EQ(o.message.rfind(".gitlab-ci.yml:4:", 0), 0u) << o.message;
   EXPECT_NE(o.message.find("YAML syntax error"), std::string::npos) << o.message;
@@ -405,14 +613,14 @@ TEST_F(GitlabCiTest, BadYamlFailsWithItsPositionAndNothingRan) {
 
 TEST_F(GitlabCiTest, AMissingFileOrJobFailsAndAMissingReportIsAnError) {
   snapshot.files.erase(".gitlab-ci.yml");
-  EXPECT_NE(Score("ci_final").message.find(".gitlab-ci.yml is not in the repository"),
+  EXPECT_NE(Verdict("ci_final").message.find(".gitlab-ci.yml is not in the repository"),
             std::string::npos);
   snapshot.files[".gitlab-ci.yml"] = "other:\n  script: [make]\n";
-  const auto job = Score("ci_final");
+  const auto job = Verdict("ci_final");
   EXPECT_EQ(job.status, CheckStatus::kFail);
   EXPECT_NE(job.message.find("no job 'ipc-project'"), std::string::npos) << job.message;
   snapshot.files[".gitlab-ci.yml"] = CiYml(kAllTests);
-  EXPECT_EQ(Score("ci_final").status, CheckStatus::kError);  // planned, but not in the report
+  EXPECT_EQ(Verdict("ci_final").status, CheckStatus::kError);  // planned, but not in the report
 }
 
 }  // namespace

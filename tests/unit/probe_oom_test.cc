@@ -9,8 +9,9 @@
 #include <deque>
 
 #include "probe/oom_ledger.h"
-#include "probe/plan_runner.h"
+#include "probe/box_runner.h"
 #include "probe_test_support.h"
+#include "util/tar.h"
 
 namespace ipc::probe {
 namespace {
@@ -158,25 +159,34 @@ TEST(OomLedgerTest, ARiseBetweenStepsIsNoOnesAndUnreadableMeansNever) {
 
 // RunPlan with real processes, its counter in a temporary directory that
 // the step itself raises, as the kernel would just before its SIGKILL.
+// Steps run one at a time, each in its own box here.
 struct OomPlanTest : ::testing::Test {
   void SetUp() override {
     testing::BecomeSubreaper();
     opt.private_dir = dir / "private";
-    opt.sandbox_root = dir / "sandboxes";
     opt.cgroup_root = dir / "cgroup";
+    opt.proc_root = dir / "proc";  // no SysV listing: the host's objects are not ours
     ::mkdir(opt.cgroup_root.c_str(), 0755);
     testing::WriteFile(opt.cgroup_root + "/memory.events", "oom 0\noom_kill 0\n");
     plan.nonce = "oom";
     plan.workdir = dir / "work";
   }
-  protocol::Step& Add(const std::string& id, int group, const std::string& script) {
+  protocol::Step& Add(const std::string& id, const std::string& script) {
+    protocol::Box box;
+    box.id = id;
     protocol::Step s;
     s.id = id;
-    s.group = group;
     s.process = testing::Spec({"sh", "-c", script});
     s.process.env["CG"] = opt.cgroup_root;
-    plan.steps.push_back(s);
-    return plan.steps.back();
+    box.steps.push_back(s);
+    plan.boxes.push_back(box);
+    return plan.boxes.back().steps.back();
+  }
+  protocol::Report Run() {
+    protocol::ValidatePlan(plan);
+    Trees trees;
+    trees.main = tar::Writer().Finish();  // an empty submission
+    return RunPlan(plan, trees, opt);
   }
   static const ProcessResult& Get(const protocol::Report& r, const std::string& id) {
     for (const auto& s : r.steps) {
@@ -195,12 +205,12 @@ struct OomPlanTest : ::testing::Test {
   protocol::Plan plan;
 };
 
-TEST_F(OomPlanTest, ASigkilledStepThatRaisedTheCounterAloneIsOomKilled) {
-  Add("oom", 0, RaiseAndDie(1));
-  Add("kill9", 1, "kill -9 $$");
-  Add("raised-and-exited", 2, "echo 'oom_kill 2' > \"$CG/memory.events\"; exit 137");
-  Add("after", 3, "true");
-  const auto r = RunPlan(plan, "", opt);
+TEST_F(OomPlanTest, ASigkilledStepThatRaisedTheCounterIsOomKilled) {
+  Add("oom", RaiseAndDie(1));
+  Add("kill9", "kill -9 $$");
+  Add("raised-and-exited", "echo 'oom_kill 2' > \"$CG/memory.events\"; exit 137");
+  Add("after", "true");
+  const auto r = Run();
   EXPECT_EQ(r.probe_error, "");
   EXPECT_EQ(Get(r, "oom").term_signal, SIGKILL);
   EXPECT_TRUE(Get(r, "oom").oom_killed);
@@ -211,33 +221,19 @@ TEST_F(OomPlanTest, ASigkilledStepThatRaisedTheCounterAloneIsOomKilled) {
   EXPECT_FALSE(Get(r, "after").oom_killed);
 }
 
-TEST_F(OomPlanTest, ARiseWhileAnotherStepRanIsClaimedByNeither) {
-  // "waiter" starts first and ends only once "oom" has raised the counter,
-  // so the two runs overlap across the rise whatever the timing.
-  Add("waiter", 0, "until [ -e \"$CG/raised\" ]; do sleep 0.01; done; kill -9 $$");
-  Add("oom", 0, "echo 'oom_kill 1' > \"$CG/memory.events\"; touch \"$CG/raised\"; kill -9 $$");
-  const auto r = RunPlan(plan, "", opt);
-  EXPECT_EQ(Get(r, "oom").term_signal, SIGKILL);
-  EXPECT_EQ(Get(r, "waiter").term_signal, SIGKILL);
-  EXPECT_FALSE(Get(r, "oom").oom_killed);
-  EXPECT_FALSE(Get(r, "waiter").oom_killed);
-}
-
 TEST_F(OomPlanTest, TheProbesOwnKillsAreNeverOomEvenWhenTheCounterRose) {
   // Its wall limit, after raising the counter (the write comes first: a
   // shell starts in far less than the limit).
-  Add("timeout", 0, "echo 'oom_kill 1' > \"$CG/memory.events\"; exec sleep 1000")
-      .process.timeout_s = 1;
+  Add("timeout", "echo 'oom_kill 1' > \"$CG/memory.events\"; exec sleep 1000").process.timeout_s = 1;
   // A signal step told to send SIGKILL. It is ready once the shell has a
   // USR1 handler and waits, which is after it raised the counter.
-  auto& sig =
-      Add("signal", 1, "echo 'oom_kill 2' > \"$CG/memory.events\"; trap : USR1; sleep 1000 & wait");
+  auto& sig = Add("signal", "echo 'oom_kill 2' > \"$CG/memory.events\"; trap : USR1; sleep 1000 & wait");
   sig.kind = protocol::Step::Kind::kSignal;
   sig.signal = SIGKILL;
   sig.ready_signals = {SIGUSR1};
   sig.ready_on_pause = false;
   sig.ready_timeout_s = 30;
-  const auto r = RunPlan(plan, "", opt);
+  const auto r = Run();
   EXPECT_TRUE(Get(r, "timeout").timed_out);
   EXPECT_FALSE(Get(r, "timeout").oom_killed);
   ASSERT_TRUE(r.steps[1].signal);
@@ -246,10 +242,23 @@ TEST_F(OomPlanTest, TheProbesOwnKillsAreNeverOomEvenWhenTheCounterRose) {
   EXPECT_FALSE(Get(r, "signal").oom_killed);
 }
 
+TEST_F(OomPlanTest, AnOomKillInAnEarlierAttemptIsKeptWithThatAttempt) {
+  // The first attempt is killed for memory, the second passes.
+  Add("retried", "if [ -e \"$CG/tried\" ]; then exit 0; fi; touch \"$CG/tried\"; " +
+                     RaiseAndDie(1));
+  plan.boxes.back().attempts = 2;
+  const auto r = Run();
+  ASSERT_EQ(r.steps.size(), 1u);
+  ASSERT_EQ(r.steps[0].earlier_attempts.size(), 1u);
+  EXPECT_TRUE(r.steps[0].earlier_attempts[0].oom_killed);
+  EXPECT_EQ(r.steps[0].process.exit_code, 0);
+  EXPECT_FALSE(r.steps[0].process.oom_killed);
+}
+
 TEST_F(OomPlanTest, NoCounterNoClaim) {
   ::unlink((opt.cgroup_root + "/memory.events").c_str());
-  Add("raises-nothing", 0, "kill -9 $$");
-  const auto r = RunPlan(plan, "", opt);
+  Add("raises-nothing", "kill -9 $$");
+  const auto r = Run();
   EXPECT_EQ(Get(r, "raises-nothing").term_signal, SIGKILL);
   EXPECT_FALSE(Get(r, "raises-nothing").oom_killed);
 }

@@ -1,5 +1,6 @@
-// The probe's small pure pieces: /etc/passwd and /etc/group parsing, shell
-// quoting for `su -c`, PATH lookup, the environment, cwd resolution.
+// The probe's small pure pieces: /etc/passwd and /etc/group parsing (a
+// user, and the name of an id), shell quoting for `su -c`, PATH lookup,
+// the environment, cwd resolution.
 #include <sys/stat.h>
 
 #include "probe/spawn.h"
@@ -55,6 +56,15 @@ TEST_F(UsersTest, AMissingGroupFileOnlyLosesSupplementaryGroups) {
   EXPECT_EQ(u->groups, (std::vector<gid_t>{1000}));
 }
 
+TEST_F(UsersTest, NameOfIdReadsPasswdAndGroupStyleFiles) {
+  EXPECT_EQ(NameOfId(1000, dir / "passwd"), "garfield");
+  EXPECT_EQ(NameOfId(0, dir / "passwd"), "root");
+  EXPECT_EQ(NameOfId(1001, dir / "group"), "cats");
+  EXPECT_EQ(NameOfId(1001, dir / "passwd"), "") << "no such id";
+  EXPECT_EQ(NameOfId(10, dir / "group"), "") << "not a prefix of 100";
+  EXPECT_EQ(NameOfId(0, dir / "nope"), "");
+}
+
 TEST(SpawnPieces, ShellQuoteSurvivesTheShell) {
   EXPECT_EQ(ShellQuote({"python", "/root/cat.py"}), "'python' '/root/cat.py'");
   EXPECT_EQ(ShellQuote({"it's", "$HOME", ""}), "'it'\\''s' '$HOME' ''");
@@ -97,7 +107,7 @@ TEST(SpawnPieces, EnvAndCwd) {
                                       std::string("PATH=") + kFixedPath}));
   EXPECT_EQ(ResolveCwd(spec, "/root"), "/root");
   spec.cwd = "litterbox";
-  EXPECT_EQ(ResolveCwd(spec, "/srv/ipc-sandbox/cat"), "/srv/ipc-sandbox/cat/litterbox");
+  EXPECT_EQ(ResolveCwd(spec, "/srv/work"), "/srv/work/litterbox");
   spec.cwd = "/tmp";
   EXPECT_EQ(ResolveCwd(spec, "/root"), "/tmp");
 }

@@ -63,7 +63,7 @@ struct ReadinessTest : ::testing::Test {
     step.ready_timeout_s = ready_timeout_s;
     step.process = testing::Spec({bin}, mode);
     step.process.timeout_s = timeout_s;
-    auto r = RunStep(step, SpawnContext{dir.path(), dir.path()});
+    auto r = RunStep(step, testing::Env(dir.path(), dir.path()));
     EXPECT_TRUE(r.signal.has_value());
     if (!r.signal) r.signal.emplace();
     return r;

@@ -296,7 +296,7 @@ protocol::StepResult RunForkerUntilTimeout(const std::string& bin, const std::st
   step.ready_timeout_s = 60;
   step.process = Spec({bin, mode});
   step.process.timeout_s = 0.2;
-  return RunStep(step, SpawnContext{dir.path(), dir.path()});
+  return RunStep(step, testing::Env(dir.path(), dir.path()));
 }
 
 TEST_F(SpawnTest, TimeoutKillsTheWholeGroup) {

@@ -47,12 +47,24 @@ inline void WriteFile(const std::string& path, const std::string& data) {
 // setsid daemons stay visible (and killable) as its descendants.
 inline void BecomeSubreaper() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
+// What RunStep needs besides the step: the step's directory, the probe's
+// private one, and (for traced steps) the probe binary the test target
+// was built with.
+inline StepEnv Env(const std::string& dir, const std::string& private_dir) {
+  StepEnv env;
+  env.spawn = SpawnContext{dir, private_dir};
+#ifdef IPC_PROBE_PATH
+  env.probe_path = IPC_PROBE_PATH;
+#endif
+  return env;
+}
+
 inline protocol::StepResult Run(const protocol::ProcessSpec& spec, const std::string& dir,
                                 const std::string& private_dir) {
   protocol::Step step;
   step.id = "t";
   step.process = spec;
-  return RunStep(step, SpawnContext{dir, private_dir});
+  return RunStep(step, Env(dir, private_dir));
 }
 
 inline protocol::ProcessSpec Spec(std::vector<std::string> argv,

@@ -1,72 +1,25 @@
-// The probe protocol: JSON round trips (with arbitrary bytes), every
-// validation error path, and report framing against forged or doubled
-// frames.
-#include <gtest/gtest.h>
+// The probe protocol (v2, boxes): JSON round trips of Plan/Box/Step and
+// Report/StepResult (with arbitrary bytes), every decoding error path, and
+// report framing against forged or doubled frames. The rules that span
+// fields and boxes are in protocol_plan_rules_test.cc, the tracer's event
+// encoding in protocol_trace_log_test.cc.
+#include <algorithm>
 
-#include <csignal>
-
-#include "protocol/base64.h"
-#include "protocol/probe_protocol.h"
+#include "protocol_test_support.h"
 
 namespace ipc::protocol {
 namespace {
 
 using nlohmann::json;
-
-std::string AllBytes() {
-  std::string s;
-  for (int i = 0; i < 256; ++i) s += static_cast<char>(i);
-  return s;
-}
-
-Plan SamplePlan() {
-  Plan plan;
-  plan.nonce = "0123abcd";
-  plan.workdir = "/root";
-  Step build;
-  build.id = "build/run";
-  build.process.argv = {"make", "-C", "dir with space"};
-  build.process.timeout_s = 30;
-  plan.steps.push_back(build);
-  Step cat;
-  cat.id = "cat/student/binary";
-  cat.group = 2;
-  cat.sandbox = "cat";
-  cat.process.argv = {"python", "cat.py"};
-  cat.process.cwd = "sub";
-  cat.process.user = "garfield";
-  cat.process.login_shell = true;
-  cat.process.stdin_data = AllBytes() + "\xff\xfe\n";
-  cat.process.env = {{"PYTHONIOENCODING", "utf-8"}, {"X", ""}};
-  cat.process.stdout_mode = StdoutMode::kFile;
-  cat.process.output_cap = 4096;
-  cat.sandbox_from = "tree:part1";
-  cat.overlay = {{"listener", "#!/bin/sh\nexec /opt/ipc-grader/ref-listener\n", 0755},
-                 {"litterbox/bytes.bin", AllBytes(), 0600}};
-  cat.at_workdir = true;
-  cat.attempts = 3;
-  cat.fresh_users = true;
-  plan.steps.push_back(cat);
-  plan.extra_trees = {"part1", "refs/heads/odd name"};
-  Step sig;
-  sig.id = "listener/student-pty";
-  sig.kind = Step::Kind::kSignal;
-  sig.group = 1;
-  sig.process.argv = {"./listener"};
-  sig.process.stdout_mode = StdoutMode::kPty;
-  sig.signal = SIGUSR1;
-  sig.ready_signals = {SIGINT, SIGUSR1};
-  sig.ready_on_pause = false;
-  sig.ready_timeout_s = 2.5;
-  plan.steps.push_back(sig);
-  return plan;
-}
+using testing::AllBytes;
+using testing::PlanError;
+using testing::SamplePlan;
 
 Report SampleReport() {
   Report r;
   r.nonce = "0123abcd";
   StepResult a;
-  a.id = "build/run";
+  a.id = "cat/student/binary";
   a.process.started = true;
   a.process.pid = 12;
   a.process.exit_code = 0;
@@ -82,8 +35,8 @@ Report SampleReport() {
   failed.exit_code = 1;
   failed.stdout_data = "first try\xff";
   failed.stdout_bytes = 10;
-  a.failed_attempts = {failed, failed};
-  a.failed_attempts[1].pid = 13;
+  a.earlier_attempts = {failed, failed};
+  a.earlier_attempts[1].pid = 13;
   r.steps.push_back(a);
   StepResult b;
   b.id = "listener/student-pty";
@@ -98,6 +51,8 @@ Report SampleReport() {
   o.cpu_while_waiting_s = 0.01;
   o.signal_sent = true;
   o.pid_line = "Listener PID: 40\xff";
+  o.state = "S";
+  o.caught = {SIGINT, SIGUSR1};
   b.signal = o;
   r.steps.push_back(b);
   StepResult c;
@@ -111,19 +66,49 @@ Report SampleReport() {
   d.process.term_signal = SIGKILL;
   d.process.oom_killed = true;
   r.steps.push_back(d);
+  StepResult e;
+  e.id = "files/stat";
+  e.process.started = true;
+  PathStat there;
+  there.path = "litterbox/treasure.txt";
+  there.exists = true;
+  there.type = "file";
+  there.mode = 0640;
+  there.size = 15;
+  there.uid = 1000;
+  there.gid = 100;
+  there.user = "garfield";
+  there.group = "users";
+  PathStat absent;
+  absent.path = "no such";
+  e.stats = {there, absent};
+  r.steps.push_back(e);
+  StepResult f;
+  f.id = "ci/job";
+  f.process.started = true;
+  f.process.pid = 50;
+  f.process.exit_code = 0;
+  TraceEvent exec;
+  exec.kind = TraceEvent::Kind::kExec;
+  exec.pid = 51;
+  exec.ppid = 50;
+  exec.t = 0.5;
+  exec.argv = {"bash", "tests/run.sh", "line\nbreak"};
+  exec.exe = "/usr/bin/bash";
+  exec.cwd = "/root";
+  exec.hits = {{0, 1, std::string(64, 'a'), "2049:77:1700000000.5"}};
+  exec.env = {"PATH=/bin", "CI=true"};
+  TraceEvent exit;
+  exit.kind = TraceEvent::Kind::kExit;
+  exit.pid = 51;
+  exit.t = 0.75;
+  exit.exit_code = 3;
+  exit.sha256_at_exit = {std::string(64, 'b')};
+  exit.stamps_at_exit = {"2049:77:1700000001.5"};
+  f.trace = {exec, exit};
+  f.trace_truncated = true;
+  r.steps.push_back(f);
   return r;
-}
-
-// The error text PlanFromJson gives for a sample plan changed by `edit`.
-std::string PlanError(const std::function<void(json&)>& edit) {
-  json j = ToJson(SamplePlan());
-  edit(j);
-  try {
-    PlanFromJson(j);
-  } catch (const ProtocolError& e) {
-    return e.what();
-  }
-  return "(accepted)";
 }
 
 std::string ReportError(const std::function<void(json&)>& edit) {
@@ -160,258 +145,217 @@ TEST(Base64, RejectsMalformedInputAndSaysWhere) {
   EXPECT_FALSE(Base64Decode("Z===", &at));
 }
 
-TEST(PlanJson, RoundTripsEveryFieldIncludingBinaryStdin) {
+TEST(PlanJson, RoundTripsEveryFieldOfEveryBoxAndStep) {
   const Plan plan = SamplePlan();
+  ASSERT_NO_THROW(ValidatePlan(plan));
   const json j = ToJson(plan);
   // Survives a trip through text too (what crosses the container boundary).
   EXPECT_EQ(PlanFromJson(json::parse(j.dump())), plan);
 }
 
-TEST(PlanJson, OmitsEmptyOptionalFields) {
-  const json j = ToJson(SamplePlan())["steps"][0];
-  EXPECT_FALSE(j.contains("sandbox"));
-  EXPECT_FALSE(j.contains("signal"));
-  EXPECT_FALSE(j.contains("ready_signals"));
-  EXPECT_FALSE(j["process"].contains("cwd"));
-  EXPECT_FALSE(j["process"].contains("user"));
-  EXPECT_FALSE(j["process"].contains("login_shell"));
-  EXPECT_FALSE(j["process"].contains("stdin_b64"));
-  EXPECT_FALSE(j["process"].contains("env"));
-  EXPECT_TRUE(j["process"].contains("timeout_s"));
+TEST(PlanJson, BytesTravelAsBase64) {
+  const json j = ToJson(SamplePlan());
+  const json& cat = j["boxes"][1];
+  EXPECT_EQ(Base64Decode(cat["steps"][0]["process"]["stdin_b64"].get<std::string>()),
+            AllBytes() + "\xff\xfe\n");
+  EXPECT_EQ(Base64Decode(cat["files"][1]["content_b64"].get<std::string>()), AllBytes());
+  EXPECT_EQ(cat["files"][1]["mode"], 0600);
+  EXPECT_EQ(cat["files"][1]["if_missing"], true);
+  EXPECT_FALSE(cat["files"][0].contains("if_missing"));
 }
 
-TEST(PlanJson, OmitsTheNewStepFieldsAtTheirDefaults) {
+TEST(PlanJson, OmitsFieldsAtTheirDefaults) {
   Plan plan = SamplePlan();
   plan.extra_trees.clear();
+  plan.system_dirs.clear();
+  plan.deadline_s = 0;
+  plan.boxes[1].from = kFromPristine;
   const json j = ToJson(plan);
-  EXPECT_FALSE(j.contains("extra_trees"));
-  for (const char* key : {"sandbox_from", "overlay", "at_workdir", "attempts", "fresh_users"}) {
-    EXPECT_FALSE(j["steps"][0].contains(key)) << key;
+  for (const char* key : {"extra_trees", "system_dirs", "deadline_s"}) {
+    EXPECT_FALSE(j.contains(key)) << key;
   }
-  // And writes them when set (content as base64, so any bytes survive).
-  const json cat = ToJson(SamplePlan())["steps"][1];
-  EXPECT_EQ(cat["attempts"], 3);
-  EXPECT_EQ(cat["overlay"][0]["mode"], 0755);
-  EXPECT_TRUE(cat["overlay"][0]["content_b64"].is_string());
-  EXPECT_EQ(ToJson(SamplePlan())["extra_trees"][0], "part1");
+  const json& setup = j["boxes"][0];
+  for (const char* key : {"files", "attempts"}) EXPECT_FALSE(setup.contains(key)) << key;
+  EXPECT_EQ(setup["save"], true);
+  EXPECT_FALSE(j["boxes"][1].contains("save"));
+  EXPECT_EQ(j["boxes"][1]["attempts"], 3);
+  // from is always written, so a reader never has to know the default.
+  EXPECT_EQ(j["boxes"][1]["from"], "pristine");
+  const json& make = setup["steps"][0];
+  for (const char* key : {"signal", "ready_signals", "ready_on_pause", "paths", "watch"}) {
+    EXPECT_FALSE(make.contains(key)) << key;
+  }
+  EXPECT_EQ(make["student"], false);
+  for (const char* key : {"cwd", "user", "login_shell", "stdin_b64", "env"}) {
+    EXPECT_FALSE(make["process"].contains(key)) << key;
+  }
+  EXPECT_TRUE(make["process"].contains("timeout_s"));
+  EXPECT_TRUE(make["process"].contains("output_cap"));
+}
+
+TEST(PlanJson, AStatStepHasPathsAndNoProcess) {
+  const json stat = ToJson(SamplePlan())["boxes"][1]["steps"][1];
+  EXPECT_EQ(stat["kind"], "stat");
+  EXPECT_FALSE(stat.contains("process"));
+  EXPECT_EQ(stat["paths"], json::array({".", "litterbox/treasure.txt"}));
+  // And reads back without one.
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][1].erase("process"); }),
+            "(accepted)");
 }
 
 TEST(PlanJson, AbsentOptionalFieldsTakeTheStructDefaults) {
-  const json j = json::parse(R"({"version":1,"nonce":"n1","steps":[
-      {"id":"a","kind":"exec","process":{"argv":["true"]}}]})");
+  const json j = json::parse(R"({"version":2,"nonce":"n1","boxes":[
+      {"id":"b","steps":[{"id":"a","kind":"exec","process":{"argv":["true"]}}]}]})");
   const Plan plan = PlanFromJson(j);
   EXPECT_EQ(plan.workdir, "/root");
-  ASSERT_EQ(plan.steps.size(), 1u);
-  ProcessSpec want;
-  want.argv = {"true"};
-  EXPECT_EQ(plan.steps[0].process, want);
+  EXPECT_TRUE(plan.system_dirs.empty());
+  EXPECT_EQ(plan.deadline_s, 0);
+  EXPECT_TRUE(plan.extra_trees.empty());
+  ASSERT_EQ(plan.boxes.size(), 1u);
+  Box want_box;
+  want_box.id = "b";
   Step want_step;
   want_step.id = "a";
-  want_step.process = want;
-  EXPECT_EQ(plan.steps[0], want_step);  // sandbox_from, overlay, attempts...
-  EXPECT_TRUE(plan.extra_trees.empty());
-}
-
-TEST(PlanJson, NewFieldsAreTypeChecked) {
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["attempts"] = "3"; }),
-            "steps[1].attempts: expected integer");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["at_workdir"] = 1; }),
-            "steps[1].at_workdir: expected boolean");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["fresh_users"] = "yes"; }),
-            "steps[1].fresh_users: expected boolean");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = 1; }),
-            "steps[1].sandbox_from: expected string");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"] = json::object(); }),
-            "steps[1].overlay: expected array");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][1]["content_b64"] = "@@@@"; }),
-            "steps[1].overlay[1].content_b64: invalid base64 at offset 0");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][0].erase("path"); }),
-            "steps[1].overlay[0].path: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][0]["owner"] = "root"; }),
-            "steps[1].overlay[0].owner: unknown field");
-  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"] = "part1"; }), "extra_trees: expected array");
-  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][0] = 1; }),
-            "extra_trees[0]: expected string");
-}
-
-TEST(PlanRules, OverlayPathsStayInsideTheStepDirectory) {
-  auto path_error = [](const std::string& path) {
-    return PlanError([&](json& j) { j["steps"][1]["overlay"][0]["path"] = path; });
-  };
-  EXPECT_EQ(path_error("../listener"), "steps[1].overlay[0].path: '../listener' has a '..' component");
-  EXPECT_EQ(path_error("a/../../b"), "steps[1].overlay[0].path: 'a/../../b' has a '..' component");
-  EXPECT_EQ(path_error("/root/listener"),
-            "steps[1].overlay[0].path: '/root/listener' is absolute (expected a path relative to "
-            "the step's directory)");
-  EXPECT_EQ(path_error(""), "steps[1].overlay[0].path: must not be empty");
-  EXPECT_EQ(path_error("a//b"), "steps[1].overlay[0].path: 'a//b' has an empty or '.' component");
-  EXPECT_EQ(path_error("dir/"), "steps[1].overlay[0].path: 'dir/' has an empty or '.' component");
-  EXPECT_EQ(path_error("..."), "(accepted)");  // a name, not a walk upwards
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["overlay"][1]["mode"] = 04755; }),
-            "steps[1].overlay[1].mode: expected permission bits 0..0777, got 2541");
-}
-
-TEST(PlanRules, AttemptsAndAtWorkdirNeedASandboxOfTheirOwn) {
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["attempts"] = 0; }),
-            "steps[1].attempts: must be at least 1, got 0");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["attempts"] = 2; }),
-            "steps[0].attempts: more than one attempt needs a sandbox (each retry gets a fresh "
-            "copy)");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["attempts"] = 1; }), "(accepted)");
-  EXPECT_EQ(PlanError([](json& j) {
-              j["steps"][2]["attempts"] = 2;
-              j["steps"][2]["sandbox"] = "sig";
-            }),
-            "steps[2].attempts: only exec steps can be retried (a signal step's readiness is "
-            "one-shot)");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["at_workdir"] = true; }),
-            "steps[0].at_workdir: needs a sandbox (it is the sandbox that is put at the "
-            "workdir's path)");
-  // Another step in the same sandbox (same source): the retry would wipe it.
-  EXPECT_EQ(PlanError([](json& j) {
-              j["steps"][0]["sandbox"] = "cat";
-              j["steps"][0]["sandbox_from"] = "tree:part1";
-            }),
-            "steps[1].attempts: sandbox 'cat' is shared with another step; a retried step needs a "
-            "sandbox of its own (a retry replaces it with a fresh copy)");
-}
-
-TEST(PlanRules, SandboxFromNamesAKnownSourceAndSharersAgree) {
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "tree:final"; }),
-            "steps[1].sandbox_from: tree 'final' is not in extra_trees (the probe gets no tar for "
-            "it)");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "Pristine"; }),
-            "steps[1].sandbox_from: expected \"\", \"pristine\" or \"tree:NAME\", got 'Pristine'");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "tree:"; }),
-            "steps[1].sandbox_from: tree '' is not in extra_trees (the probe gets no tar for it)");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox_from"] = "tree:refs/heads/odd name"; }),
-            "(accepted)");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["sandbox_from"] = "pristine"; }),
-            "steps[0].sandbox_from: 'pristine' without a sandbox (there is nothing to copy into)");
-  EXPECT_EQ(PlanError([](json& j) {
-              j["steps"][1]["attempts"] = 1;
-              j["steps"][0]["sandbox"] = "cat";
-              j["steps"][0]["sandbox_from"] = "pristine";
-            }),
-            "steps[1].sandbox_from: 'tree:part1' but steps[0] makes sandbox 'cat' from "
-            "'pristine' (steps sharing a sandbox must agree on its source)");
-  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][1] = "part1"; }),
-            "extra_trees[1]: duplicate tree 'part1' (the probe would read one tar too many)");
-  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][1] = ""; }),
-            "extra_trees[1]: must not be empty");
-}
-
-TEST(PlanRules, ValidatePlanChecksAPlanBuiltInMemory) {
-  Plan plan = SamplePlan();
-  EXPECT_NO_THROW(ValidatePlan(plan));
-  plan.steps[1].attempts = -2;
-  try {
-    ValidatePlan(plan);
-    ADD_FAILURE() << "accepted";
-  } catch (const ProtocolError& e) {
-    EXPECT_STREQ(e.what(), "steps[1].attempts: must be at least 1, got -2");
-  }
+  want_step.process.argv = {"true"};
+  want_box.steps = {want_step};
+  EXPECT_EQ(plan.boxes[0], want_box);
+  EXPECT_EQ(plan.boxes[0].from, "pristine");
+  EXPECT_EQ(plan.boxes[0].attempts, 1);
+  EXPECT_FALSE(plan.boxes[0].save);
+  // Unless it says otherwise, a step is the student's: a forgotten flag
+  // never lets student code run among the grader's boxes.
+  EXPECT_TRUE(plan.boxes[0].steps[0].student);
 }
 
 TEST(PlanJson, NamesTheFieldPathOfEveryTypeError) {
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["process"]["timeout_s"] = "5"; }),
-            "steps[2].process.timeout_s: expected number");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"][1] = 3; }),
-            "steps[0].process.argv[1]: expected string");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"] = "make"; }),
-            "steps[0].process.argv: expected array");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["group"] = 1.5; }),
-            "steps[0].group: expected integer");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["group"] = 1ull << 40; }),
-            "steps[0].group: integer out of range");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["login_shell"] = 1; }),
-            "steps[1].process.login_shell: expected boolean");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["output_cap"] = -1; }),
-            "steps[0].process.output_cap: expected non-negative integer");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["env"] = json::array(); }),
-            "steps[1].process.env: expected object");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["env"]["X"] = 1; }),
-            "steps[1].process.env.X: expected string");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["stdin_b64"] = 7; }),
-            "steps[1].process.stdin_b64: expected base64 string");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["stdin_b64"] = "QUJD*A=="; }),
-            "steps[1].process.stdin_b64: invalid base64 at offset 4");
-  EXPECT_EQ(PlanError([](json& j) {
-              j["steps"][2]["ready_signals"] = {2, "USR1"};
-            }),
-            "steps[2].ready_signals[1]: expected integer");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["ready_signals"] = 2; }),
-            "steps[2].ready_signals: expected array");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0] = "exec"; }), "steps[0]: expected object");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"] = json::array(); }),
-            "steps[0].process: expected object");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"] = json::object(); }), "steps: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0]["process"]["timeout_s"] = "5"; }),
+            "boxes[2].steps[0].process.timeout_s: expected number");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["argv"][1] = 3; }),
+            "boxes[0].steps[0].process.argv[1]: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["argv"] = "make"; }),
+            "boxes[0].steps[0].process.argv: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["attempts"] = 1.5; }),
+            "boxes[1].attempts: expected integer");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["attempts"] = 1ull << 40; }),
+            "boxes[1].attempts: integer out of range");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["save"] = "yes"; }),
+            "boxes[0].save: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["from"] = 1; }),
+            "boxes[1].from: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["files"] = json::object(); }),
+            "boxes[1].files: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["files"][1]["content_b64"] = "@@@@"; }),
+            "boxes[1].files[1].content_b64: invalid base64 at offset 0");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["files"][0]["if_missing"] = 1; }),
+            "boxes[1].files[0].if_missing: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["student"] = 0; }),
+            "boxes[0].steps[0].student: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["login_shell"] = 1; }),
+            "boxes[1].steps[0].process.login_shell: expected boolean");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["output_cap"] = -1; }),
+            "boxes[0].steps[0].process.output_cap: expected non-negative integer");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["env"] = json::array(); }),
+            "boxes[1].steps[0].process.env: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["env"]["X"] = 1; }),
+            "boxes[1].steps[0].process.env.X: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["stdin_b64"] = 7; }),
+            "boxes[1].steps[0].process.stdin_b64: expected base64 string");
+  EXPECT_EQ(
+      PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["stdin_b64"] = "QUJD*A=="; }),
+      "boxes[1].steps[0].process.stdin_b64: invalid base64 at offset 4");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0]["ready_signals"] = {2, "USR1"}; }),
+            "boxes[2].steps[0].ready_signals[1]: expected integer");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0]["ready_signals"] = 2; }),
+            "boxes[2].steps[0].ready_signals: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][1]["paths"] = "."; }),
+            "boxes[1].steps[1].paths: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][1]["watch"][0] = 1; }),
+            "boxes[2].steps[1].watch[0]: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["system_dirs"] = "/etc"; }), "system_dirs: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["deadline_s"] = "60"; }), "deadline_s: expected number");
+  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"] = "part1"; }), "extra_trees: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["extra_trees"][0] = 1; }),
+            "extra_trees[0]: expected string");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0] = "exec"; }),
+            "boxes[0].steps[0]: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"] = json::array(); }),
+            "boxes[0].steps[0].process: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"] = json::object(); }),
+            "boxes[0].steps: expected array");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0] = 1; }), "boxes[0]: expected object");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"] = json::object(); }), "boxes: expected array");
   EXPECT_EQ(PlanError([](json& j) { j = json::array(); }), "plan: expected object");
 }
 
 TEST(PlanJson, NamesMissingAndUnknownFields) {
   EXPECT_EQ(PlanError([](json& j) { j.erase("nonce"); }), "nonce: missing");
   EXPECT_EQ(PlanError([](json& j) { j.erase("version"); }), "version: missing");
-  EXPECT_EQ(PlanError([](json& j) { j.erase("steps"); }), "steps: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1].erase("id"); }), "steps[1].id: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1].erase("kind"); }), "steps[1].kind: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1].erase("process"); }),
-            "steps[1].process: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"].erase("argv"); }),
-            "steps[1].process.argv: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2].erase("signal"); }), "steps[2].signal: missing");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["timout_s"] = 1; }),
-            "steps[0].process.timout_s: unknown field");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["sandboxx"] = "a"; }),
-            "steps[0].sandboxx: unknown field");
-  EXPECT_EQ(PlanError([](json& j) { j["extra"] = true; }), "extra: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j.erase("boxes"); }), "boxes: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1].erase("id"); }), "boxes[1].id: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1].erase("steps"); }), "boxes[1].steps: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0].erase("id"); }),
+            "boxes[1].steps[0].id: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0].erase("kind"); }),
+            "boxes[1].steps[0].kind: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0].erase("process"); }),
+            "boxes[1].steps[0].process: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"].erase("argv"); }),
+            "boxes[1].steps[0].process.argv: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0].erase("signal"); }),
+            "boxes[2].steps[0].signal: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["files"][0].erase("path"); }),
+            "boxes[1].files[0].path: missing");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["timout_s"] = 1; }),
+            "boxes[0].steps[0].process.timout_s: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["group"] = 1; }),
+            "boxes[0].steps[0].group: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["sandbox"] = "a"; }),
+            "boxes[0].sandbox: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["files"][0]["owner"] = "root"; }),
+            "boxes[1].files[0].owner: unknown field");
+  EXPECT_EQ(PlanError([](json& j) { j["steps"] = json::array(); }), "steps: unknown field");
 }
 
 TEST(PlanJson, RejectsValuesTheProbeCannotRun) {
-  EXPECT_EQ(PlanError([](json& j) { j["version"] = 2; }),
-            "version: unsupported protocol version 2 (this build speaks 1; grader and probe must "
+  EXPECT_EQ(PlanError([](json& j) { j["version"] = 1; }),
+            "version: unsupported protocol version 1 (this build speaks 2; grader and probe must "
             "come from the same build)");
   EXPECT_EQ(PlanError([](json& j) { j["nonce"] = "a\nb"; }),
             "nonce: expected 1..128 of [A-Za-z0-9_-]");
   EXPECT_EQ(PlanError([](json& j) { j["nonce"] = ""; }), "nonce: expected 1..128 of [A-Za-z0-9_-]");
-  EXPECT_EQ(PlanError([](json& j) { j["workdir"] = "root"; }),
-            "workdir: expected an absolute path below /, got 'root'");
-  EXPECT_EQ(PlanError([](json& j) { j["workdir"] = "/"; }),
-            "workdir: expected an absolute path below /, got '/'");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["kind"] = "run"; }),
-            "steps[0].kind: expected \"exec\" or \"signal\", got \"run\"");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["id"] = ""; }), "steps[0].id: must not be empty");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["id"] = "build/run"; }),
-            "steps[2].id: duplicate id 'build/run' (first at steps[0])");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"] = json::array(); }),
-            "steps[0].process.argv: must not be empty");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["argv"][0] = ""; }),
-            "steps[0].process.argv: argv[0] must not be empty");
-  EXPECT_EQ(
-      PlanError([](json& j) { j["steps"][0]["process"]["argv"][1] = std::string("a\0b", 3); }),
-      "steps[0].process.argv[1]: contains a NUL byte");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["stdout_mode"] = "tty"; }),
-            "steps[0].process.stdout_mode: expected \"pipe\", \"file\" or \"pty\", got \"tty\"");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][0]["process"]["timeout_s"] = 0; }),
-            "steps[0].process.timeout_s: must be positive");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["user"] = ""; }),
-            "steps[1].process.login_shell: needs a user");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["process"]["env"]["A=B"] = "c"; }),
-            "steps[1].process.env: variable name 'A=B' is empty or contains '='");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox"] = "../up"; }),
-            "steps[1].sandbox: '../up' is not a valid name (letters, digits, '.', '_', '-'; not "
-            "'.' or '..'; at most 64)");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][1]["sandbox"] = ".."; }).substr(0, 25),
-            "steps[1].sandbox: '..' is");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["signal"] = 0; }),
-            "steps[2].signal: expected a signal number 1..64");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["ready_signals"][1] = 65; }),
-            "steps[2].ready_signals[1]: expected a signal number 1..64");
-  EXPECT_EQ(PlanError([](json& j) { j["steps"][2]["ready_timeout_s"] = -1; }),
-            "steps[2].ready_timeout_s: must not be negative");
+  EXPECT_EQ(PlanError([](json& j) { j["nonce"] = std::string(129, 'a'); }),
+            "nonce: expected 1..128 of [A-Za-z0-9_-]");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["kind"] = "run"; }),
+            "boxes[0].steps[0].kind: expected \"exec\", \"signal\" or \"stat\", got \"run\"");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["id"] = ""; }),
+            "boxes[0].steps[0].id: must not be empty");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["id"] = ""; }), "boxes[0].id: must not be empty");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["argv"] = json::array(); }),
+            "boxes[0].steps[0].process.argv: must not be empty");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["argv"][0] = ""; }),
+            "boxes[0].steps[0].process.argv: argv[0] must not be empty");
+  EXPECT_EQ(PlanError([](json& j) {
+              j["boxes"][0]["steps"][0]["process"]["argv"][1] = std::string("a\0b", 3);
+            }),
+            "boxes[0].steps[0].process.argv[1]: contains a NUL byte");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["stdout_mode"] = "tty"; }),
+            "boxes[0].steps[0].process.stdout_mode: expected \"pipe\", \"file\" or \"pty\", got "
+            "\"tty\"");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][0]["steps"][0]["process"]["timeout_s"] = 0; }),
+            "boxes[0].steps[0].process.timeout_s: must be positive");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["user"] = ""; }),
+            "boxes[1].steps[0].process.login_shell: needs a user");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][1]["steps"][0]["process"]["env"]["A=B"] = "c"; }),
+            "boxes[1].steps[0].process.env: variable name 'A=B' is empty or contains '='");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0]["signal"] = 0; }),
+            "boxes[2].steps[0].signal: expected a signal number 1..64");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0]["ready_signals"][1] = 65; }),
+            "boxes[2].steps[0].ready_signals[1]: expected a signal number 1..64");
+  EXPECT_EQ(PlanError([](json& j) { j["boxes"][2]["steps"][0]["ready_timeout_s"] = -1; }),
+            "boxes[2].steps[0].ready_timeout_s: must not be negative");
 }
 
-TEST(ReportJson, RoundTripsBinaryOutputAndOptionals) {
+TEST(ReportJson, RoundTripsBinaryOutputStatsTracesAndOptionals) {
   const Report r = SampleReport();
   EXPECT_EQ(ReportFromJson(json::parse(ToJson(r).dump())), r);
 }
@@ -421,12 +365,17 @@ TEST(ReportJson, OmitsUnsetOptionals) {
   EXPECT_FALSE(j.contains("probe_error"));
   EXPECT_FALSE(j["steps"][0]["process"].contains("term_signal"));
   EXPECT_FALSE(j["steps"][0]["process"].contains("error"));
-  EXPECT_FALSE(j["steps"][0].contains("signal"));
+  for (const char* key : {"signal", "stats", "trace", "trace_truncated"}) {
+    EXPECT_FALSE(j["steps"][0].contains(key)) << key;
+  }
   EXPECT_FALSE(j["steps"][1]["process"].contains("exit_code"));
   EXPECT_FALSE(j["steps"][2]["process"].contains("stdout_b64"));
   EXPECT_EQ(j["steps"][1]["process"]["term_signal"], SIGKILL);
-  EXPECT_FALSE(j["steps"][1].contains("failed_attempts"));
-  EXPECT_EQ(j["steps"][0]["failed_attempts"].size(), 2u);
+  EXPECT_FALSE(j["steps"][1].contains("earlier_attempts"));
+  EXPECT_EQ(j["steps"][0]["earlier_attempts"].size(), 2u);
+  // A path that does not exist says only that.
+  EXPECT_EQ(j["steps"][4]["stats"][1], json::parse(R"({"path":"no such","exists":false})"));
+  EXPECT_EQ(j["steps"][5]["trace_truncated"], true);
 }
 
 TEST(ReportJson, OomKilledIsAlwaysWrittenAndAbsentMeansFalse) {
@@ -439,8 +388,8 @@ TEST(ReportJson, OomKilledIsAlwaysWrittenAndAbsentMeansFalse) {
   EXPECT_FALSE(ReportFromJson(without).steps[3].process.oom_killed);
   EXPECT_EQ(ReportError([](json& r) { r["steps"][3]["process"]["oom_killed"] = "yes"; }),
             "steps[3].process.oom_killed: expected boolean");
-  EXPECT_EQ(ReportError([](json& r) { r["steps"][0]["failed_attempts"][0]["oom_killed"] = 1; }),
-            "steps[0].failed_attempts[0].oom_killed: expected boolean");
+  EXPECT_EQ(ReportError([](json& r) { r["steps"][0]["earlier_attempts"][0]["oom_killed"] = 1; }),
+            "steps[0].earlier_attempts[0].oom_killed: expected boolean");
 }
 
 TEST(ReportJson, NamesTheFieldPathOfEveryError) {
@@ -450,6 +399,8 @@ TEST(ReportJson, NamesTheFieldPathOfEveryError) {
             "steps[1].signal.ready_by: expected \"sigcgt\", \"pause\" or absent, got \"magic\"");
   EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"]["pid_line_b64"] = "@@@@"; }),
             "steps[1].signal.pid_line_b64: invalid base64 at offset 0");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"]["caught"] = {"USR1"}; }),
+            "steps[1].signal.caught[0]: expected integer");
   EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["stdout_b64"] = "QQ"; }),
             "steps[0].process.stdout_b64: invalid base64 at offset 2");
   EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["process"]["exit_code"] = "0"; }),
@@ -467,12 +418,27 @@ TEST(ReportJson, NamesTheFieldPathOfEveryError) {
   EXPECT_EQ(ReportError([](json& j) { j["steps"][0].erase("id"); }), "steps[0].id: missing");
   EXPECT_EQ(ReportError([](json& j) { j["steps"][1]["signal"] = 1; }),
             "steps[1].signal: expected object");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][4]["stats"] = json::object(); }),
+            "steps[4].stats: expected array");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][4]["stats"][0]["size"] = -1; }),
+            "steps[4].stats[0].size: expected non-negative integer");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][4]["stats"][0].erase("path"); }),
+            "steps[4].stats[0].path: missing");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][5]["trace"] = 1; }),
+            "steps[5].trace: expected array");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][5]["trace"][1]["k"] = "spawn"; }),
+            "steps[5].trace[1].k: expected \"fork\", \"exec\", \"exit\" or \"end\", got \"spawn\"");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][5]["trace_truncated"] = "no"; }),
+            "steps[5].trace_truncated: expected boolean");
   EXPECT_EQ(ReportError([](json& j) { j["probe_error"] = false; }), "probe_error: expected string");
+  EXPECT_EQ(ReportError([](json& j) { j["version"] = 1; }),
+            "version: unsupported protocol version 1 (this build speaks 2; grader and probe must "
+            "come from the same build)");
   EXPECT_EQ(ReportError([](json& j) { j = 3; }), "report: expected object");
-  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["failed_attempts"] = 1; }),
-            "steps[0].failed_attempts: expected array");
-  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["failed_attempts"][1]["exit_code"] = "1"; }),
-            "steps[0].failed_attempts[1].exit_code: expected integer");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["earlier_attempts"] = 1; }),
+            "steps[0].earlier_attempts: expected array");
+  EXPECT_EQ(ReportError([](json& j) { j["steps"][0]["earlier_attempts"][1]["exit_code"] = "1"; }),
+            "steps[0].earlier_attempts[1].exit_code: expected integer");
 }
 
 TEST(StdoutMode, NamesRoundTripAndUnknownNamesThrow) {
@@ -551,9 +517,9 @@ TEST_F(ExtractTest, BadJsonOrBadReportInsideAFrameIsAnError) {
   const std::string e = std::string(kReportEnd) + "0123abcd\n";
   EXPECT_FALSE(Extract(b + "{not json\n" + e));
   EXPECT_NE(err.find("not valid JSON"), std::string::npos) << err;
-  EXPECT_FALSE(Extract(b + R"({"version":1,"nonce":"0123abcd"})" + "\n" + e));
+  EXPECT_FALSE(Extract(b + R"({"version":2,"nonce":"0123abcd"})" + "\n" + e));
   EXPECT_EQ(err, "the probe's report is malformed: steps: missing");
-  EXPECT_FALSE(Extract(b + R"({"version":1,"nonce":"other","steps":[]})" + "\n" + e));
+  EXPECT_FALSE(Extract(b + R"({"version":2,"nonce":"other","steps":[]})" + "\n" + e));
   EXPECT_NE(err.find("names nonce 'other'"), std::string::npos) << err;
   EXPECT_FALSE(Extract(b + e));
   EXPECT_NE(err.find("malformed"), std::string::npos) << err;
@@ -562,9 +528,10 @@ TEST_F(ExtractTest, BadJsonOrBadReportInsideAFrameIsAnError) {
 TEST_F(ExtractTest, StudentBytesInsideTheReportCannotForgeMarkers) {
   Report r = SampleReport();
   r.steps[0].process.stdout_data = FrameReport(SampleReport()) + kReportBegin + "0123abcd\n";
+  r.steps[5].trace[0].argv.push_back(FrameReport(SampleReport()));
   auto got = Extract(FrameReport(r));
   ASSERT_TRUE(got) << err;
-  EXPECT_EQ(got->steps[0].process.stdout_data, r.steps[0].process.stdout_data);
+  EXPECT_EQ(*got, r);
 }
 
 TEST(FrameReport, WritesInvalidUtf8InStringsAsReplacementCharacters) {

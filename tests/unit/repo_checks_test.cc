@@ -73,10 +73,6 @@ class RepoChecksTest : public ::testing::Test, public ScoringFixture {
   report::CheckResult Run(const std::string& id) { return Check(Score(), id); }
 };
 
-bool Has(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
 // The RubricError of loading `yaml`, or "" when it loads.
 std::string LoadError(const std::string& yaml) {
   try {
@@ -408,6 +404,48 @@ TEST(TagsValidate, DeadlineForAnUnlistedTagIsRefused) {
                                "    deadlines: {final: \"2026-10-01T00:00:00Z\"}\n")),
             "test.yaml:11:17: check 'c': deadlines: deadline for tag \"final\", which is not in "
             "'tags'");
+}
+
+TEST(TagsValidate, NoTagsAndNoFinalTagIsRefused) {
+  EXPECT_EQ(LoadError(OneCheck("    type: tags\n    final_tag: false\n")),
+            "test.yaml:6:5: check 'c': 'tags' must list at least one tag, or 'final_tag' be true");
+  EXPECT_EQ(LoadError(OneCheck("    type: tags\n    final_tag: true\n")), "");
+}
+
+// final_tag: the graded ref must be a tag, and not one of `tags` (the
+// fetcher's choice itself is tested in checks_final_tag_test.cc).
+class FinalTagVerdict : public ::testing::Test, public ScoringFixture {
+ protected:
+  void SetUp() override {
+    Load(OneCheck("    type: tags\n    tags: [part1]\n    final_tag: true\n"));
+    snapshot.tags = {"part1"};
+  }
+  void Graded(const std::string& kind, const std::string& ref, const std::string& why = "") {
+    snapshot.revision.ref_kind = kind;
+    snapshot.revision.ref = ref;
+    snapshot.revision.why = why;
+  }
+};
+
+TEST_F(FinalTagVerdict, AnotherTagPassesAndSaysWhichRefWasGradedAndWhy) {
+  Graded("tag", "v1", "the newest tag other than part1");
+  const auto o = Judge("c");
+  EXPECT_EQ(o.status, CheckStatus::kPass);
+  EXPECT_EQ(o.message, "Graded tag v1 (the newest tag other than part1).");
+  EXPECT_EQ(o.expected, "tags: part1, a tag on the final submission");
+}
+
+TEST_F(FinalTagVerdict, ThePartTagItselfOrABranchOrACommitIsNoFinalTag) {
+  for (const auto& [kind, ref] : std::vector<std::pair<std::string, std::string>>{
+           {"tag", "part1"}, {"branch", "main"}, {"commit", "0123abc"}}) {
+    Graded(kind, ref);
+    const auto o = Judge("c");
+    EXPECT_EQ(o.status, CheckStatus::kFail) << kind;
+    EXPECT_EQ(o.fraction, 0.5) << kind;
+    EXPECT_TRUE(Has(o.message, "no tag on the final submission")) << o.message;
+    EXPECT_TRUE(Has(o.message, "Graded " + kind + " " + ref + ".")) << o.message;
+    EXPECT_TRUE(Has(o.student, "final submission: no tag")) << o.student;
+  }
 }
 
 }  // namespace
