@@ -46,8 +46,9 @@ int RunBatchCommand(const BatchCliOptions& o) {
   // Many containers ahead: they share a few network-less namespaces, one
   // run at a time each, instead of making and dropping one per run.
   session->runner->ShareNetworkNamespaces(todo.size() > 1);
-  // Fewer students than job slots (a TA's --only): spread each over several
-  // containers instead of leaving the slots idle.
+  // --force observes everything again; otherwise a box already observed
+  // on the same trees is reused (pipeline/observations.h).
+  session->env.reuse_observations = !o.force;
   const std::string& out = o.common.out_dir;
   // Even a shard with no student gets its folder (and empty class files), so
   // `grader merge` over every shard's folder works whatever the split.
@@ -64,7 +65,8 @@ int RunBatchCommand(const BatchCliOptions& o) {
   batch::BatchOptions bo;
   bo.out_dir = out;
   bo.jobs = jobs;
-  // --only is the TA's "regrade these now": always regrade them.
+  // --only is the TA's "regrade these now": always regrade them (reusing
+  // what was already observed of an unchanged tree, unless --force).
   bo.force = o.force || !o.only.empty();
   bo.interrupted = [] { return Interrupts::Requested(); };
   bo.progress = &progress;
@@ -131,7 +133,9 @@ void RegisterBatch(CLI::App* app, std::function<int()>* run) {
   cmd->add_option("--only", o->only,
                   "Regrade only this student (repeatable); the gradebook is still rebuilt "
                   "from every result");
-  cmd->add_flag("--force", o->force, "Regrade even students whose result is up to date");
+  cmd->add_flag("--force", o->force,
+                "Regrade even students whose result is up to date, and observe everything "
+                "again instead of reusing kept observations");
   cmd->add_option("--shard", o->shard,
                   "K/N: grade only the students of shard K of N (1-based), for N machines");
   AddCommonOptions(cmd, &o->common);

@@ -17,6 +17,7 @@ struct GradeOptions {
   std::string source;
   std::vector<std::string> refs;
   std::string student;
+  bool force = false;
 };
 
 int RunGrade(const GradeOptions& o) {
@@ -25,7 +26,7 @@ int RunGrade(const GradeOptions& o) {
     throw Fatal(why + " (name the student with --student)");
   }
   auto session = OpenSession(o.common);
-  // One submission: the job slots a batch would use are its containers.
+  session->env.reuse_observations = !o.force;
   pipeline::GradeRequest req{student, o.source, o.refs};
   report::Result result = pipeline::GradeOne(req, session->env);
   if (Interrupts::Requested()) {
@@ -59,6 +60,9 @@ void RegisterGrade(CLI::App* app, std::function<int()>* run) {
                   "Ref to grade (tag, branch or commit); repeat for fallbacks. "
                   "Default: the rubric's 'ref' list");
   cmd->add_option("--student", o->student, "Student name (default: from the source)");
+  cmd->add_flag("--force", o->force,
+                "Observe everything again instead of reusing what an earlier grading of the "
+                "same trees observed");
   AddCommonOptions(cmd, &o->common);
   cmd->callback([o, run] { *run = [o] { return RunGrade(*o); }; });
 }

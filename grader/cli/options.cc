@@ -78,6 +78,7 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   s->env.runner = runner;
   s->env.cache_dir = cache + "/git";
   s->env.secret = pipeline::LoadSecret(cache);
+  s->env.observations_dir = cache + "/observations";
   s->env.credentials.token_env = o.token_env;
   s->env.credentials.ssh_key = o.ssh_key;
   s->env.grader_version = GraderVersion();

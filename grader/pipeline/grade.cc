@@ -12,8 +12,10 @@
 #include <future>
 #include <optional>
 #include <random>
+#include <set>
 
 #include "checks/check_type.h"
+#include "pipeline/observations.h"
 #include "protocol/box_layout.h"
 #include "protocol/probe_protocol.h"
 #include "score/scorer.h"
@@ -230,6 +232,54 @@ fetch::FetchRequest MakeFetchRequest(const GradeRequest& req, const Environment&
   return f;
 }
 
+// Keeps what each box that ran observed, for the next grading; only a
+// report the probe finished without an error of its own.
+void KeepObservations(const protocol::Plan& ran, const protocol::Report& fresh,
+                      const std::map<std::string, std::string>& keys, const ObservationStore& store,
+                      bool disabled, report::Result* result) {
+  result->timing["boxes.run"] = static_cast<double>(ran.boxes.size());
+  if (disabled || !fresh.probe_error.empty()) return;
+  std::map<std::string, const protocol::StepResult*> by_id;
+  for (const auto& s : fresh.steps) by_id[s.id] = &s;
+  const std::string now = NowIso();
+  for (const auto& box : ran.boxes) {
+    const auto key = keys.find(box.id);
+    if (key == keys.end()) continue;
+    std::vector<const protocol::StepResult*> steps;
+    for (const auto& step : box.steps) {
+      const auto f = by_id.find(step.id);
+      steps.push_back(f == by_id.end() ? nullptr : f->second);
+    }
+    if (!Keepable(box, steps)) continue;
+    std::vector<protocol::StepResult> copy;
+    for (const auto* s : steps) copy.push_back(*s);
+    store.Save(key->second, box, copy, now);
+  }
+}
+
+// Which checks were judged on reused observations, and from when (the
+// oldest of the check's boxes); a check whose boxes partly ran counts as
+// observed now.
+void NoteReuse(const protocol::Plan& plan, const ReusePlan& reuse, report::Result* result) {
+  result->timing["boxes.reused"] = static_cast<double>(reuse.reused.size());
+  result->provenance.observation_problems = reuse.problems;
+  std::map<std::string, std::string> oldest;
+  std::set<std::string> fresh_checks;
+  for (const auto& box : plan.boxes) {
+    const std::string check = box.id.substr(0, box.id.find('/'));
+    const auto it = reuse.reused.find(box.id);
+    if (it == reuse.reused.end()) {
+      fresh_checks.insert(check);
+      continue;
+    }
+    auto& when = oldest[check];
+    if (when.empty() || it->second.observed_at < when) when = it->second.observed_at;
+  }
+  for (const auto& [check, when] : oldest) {
+    if (!fresh_checks.count(check)) result->provenance.reused[check] = when;
+  }
+}
+
 report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   const auto t_all = Clock::now();
   const rubric::Rubric& rubric = *env.rubric;
@@ -239,7 +289,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   result.max_score = rubric.MaxScore();
   result.provenance = {env.grader_version, rubric.path,   rubric.sha256,
                        env.image,          env.image_id,  env.runner ? env.runner->EngineName() : "",
-                       NowIso(),           env.engine_userns};
+                       NowIso(),           env.engine_userns, {}, {}};
 
   // 1. Fetch the graded ref, and any other ref a check looks at.
   auto t0 = Clock::now();
@@ -295,26 +345,46 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
                                            "plan (") + e.what() + ")");
   }
 
-  // 3. One throwaway container: the plan on the first line of stdin, the
+  // 3. Observations kept from an earlier grading of the same boxes on the
+  //    same trees are taken (pipeline/observations.h); the rest runs in one
+  //    throwaway container: the plan on the first line of stdin, the
   //    submission as a tar after it, then the extra trees' tars. Nothing is
   //    bind-mounted.
+  std::map<std::string, const std::string*> trees = {{"", &snapshot.tar}};
+  for (const auto& name : plan.extra_trees) trees[name] = &ev.other_refs.at(name).tar;
+  const auto keys = BoxKeys(plan, trees, env.run_image + "\n" + env.image_id);
+  const ObservationStore store(env.observations_dir);
+  ReusePlan reuse;
+  if (!env.observations_dir.empty() && env.reuse_observations) {
+    reuse = PlanReuse(plan, keys, store);
+  } else {
+    reuse.to_run = plan;
+  }
+  protocol::Report fresh;
   protocol::Report report;
   t0 = Clock::now();
-  if (!plan.boxes.empty()) {
-    ContainerRun run = RunPlanInContainer(plan, snapshot, ev.other_refs, req.student, env);
+  bool observed = reuse.to_run.boxes.empty();
+  if (!reuse.to_run.boxes.empty()) {
+    ContainerRun run = RunPlanInContainer(reuse.to_run, snapshot, ev.other_refs, req.student, env);
     if (run.run.engine_failure) {
       result.timing["container"] = Since(t0);
       return ErrorResult(result, "container engine failure: " + run.run.engine_error);
     }
     if (run.report) {
-      report = std::move(*run.report);
-      ev.report = &report;
+      fresh = std::move(*run.report);
+      observed = true;
     } else {
       ev.container_error = ContainerError(run, rubric);
     }
   }
   result.timing["container"] = Since(t0);
-  AddStepTimes(rubric, report, &result);
+  if (observed && !plan.boxes.empty()) {
+    report = MergeReports(plan, reuse, &fresh);
+    ev.report = &report;
+    KeepObservations(reuse.to_run, fresh, keys, store, env.observations_dir.empty(), &result);
+    NoteReuse(plan, reuse, &result);
+  }
+  AddStepTimes(rubric, fresh, &result);
 
   // 4. Score on the host, from observations only.
   t0 = Clock::now();

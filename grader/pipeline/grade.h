@@ -31,6 +31,11 @@ struct Environment {
   // This installation's secret (LoadSecret): with a submission's commit it
   // seeds the tokens and stand-ins no submission can predict.
   std::string secret;
+  // Where observations are kept for reuse (pipeline/observations.h); ""
+  // keeps none. With reuse_observations false every box runs again (its
+  // observation is still kept): `--force`.
+  std::string observations_dir;
+  bool reuse_observations = true;
 };
 
 struct GradeRequest {

@@ -187,8 +187,10 @@ StepResult BoxRunner::RunOneStep(const Step& planned) {
   Step step = WithDir(planned, plan_.workdir);
   // A step never runs past the plan's deadline: the probe must still
   // report in time for the grader to read it.
-  if (plan_.deadline_s > 0) {
-    step.process.timeout_s = std::min(step.process.timeout_s, std::max(Left(), 0.1));
+  bool cut = false;
+  if (plan_.deadline_s > 0 && Left() < step.process.timeout_s) {
+    step.process.timeout_s = std::max(Left(), 0.1);
+    cut = true;
   }
   StepEnv env;
   env.spawn.step_dir = plan_.workdir;
@@ -200,6 +202,7 @@ StepResult BoxRunner::RunOneStep(const Step& planned) {
   // by then (the kernel counts before it signals).
   const bool rose = oom_.Leave(ticket);
   r.process.oom_killed = AttributeOomKill(r.process, ProbeSentSigkill(step, r), rose);
+  r.cut_by_deadline = cut && r.process.timed_out;
   return r;
 }
 
@@ -222,6 +225,8 @@ void BoxRunner::RunBox(const Box& box, std::vector<StepResult>* results) {
         not_run("the grading time ran out (the plan's deadline of " +
                 std::to_string(static_cast<int>(plan_.deadline_s)) + " s) before this box");
       }
+      // Not run, or fewer attempts than planned: the deadline decided.
+      for (auto& r : *results) r.cut_by_deadline = true;
       return;  // earlier attempts' results stand
     }
     if (!MakeBox(box, *from, &why)) {
@@ -234,6 +239,7 @@ void BoxRunner::RunBox(const Box& box, std::vector<StepResult>* results) {
       if (Left() < kMinStepSeconds) {
         now[i].id = box.steps[i].id;
         now[i].process.error = "not run: the grading time ran out before this step";
+        now[i].cut_by_deadline = true;
         continue;
       }
       now[i] = RunOneStep(box.steps[i]);

@@ -379,6 +379,7 @@ nlohmann::json ToJson(const Report& report) {
       for (const auto& e : s.trace) list.push_back(TraceEventToJson(e));
     }
     if (s.trace_truncated) step["trace_truncated"] = true;
+    if (s.cut_by_deadline) step["cut_by_deadline"] = true;
     if (!s.earlier_attempts.empty()) {
       json& list = step["earlier_attempts"] = json::array();
       for (const auto& a : s.earlier_attempts) list.push_back(ResultToJson(a));
@@ -417,6 +418,7 @@ Report ReportFromJson(const nlohmann::json& j) {
       }
     }
     s.trace_truncated = sr.Bool("trace_truncated", false);
+    s.cut_by_deadline = sr.Bool("cut_by_deadline", false);
     if (const json* earlier = sr.Find("earlier_attempts")) {
       if (!earlier->is_array()) sr.Fail("earlier_attempts", "expected array");
       for (std::size_t k = 0; k < earlier->size(); ++k) {

@@ -255,6 +255,10 @@ struct StepResult {
   std::vector<PathStat> stats;    // kStat
   std::vector<TraceEvent> trace;  // steps with watch
   bool trace_truncated = false;   // the tracer's log hit its cap
+  // The plan's deadline, not the step's own timeout, bounded this run (or
+  // kept it from starting): what it saw depends on how long the boxes
+  // before it took, so the observation is not kept for reuse.
+  bool cut_by_deadline = false;
   // Earlier attempts of the step's box, oldest first: those whose last step
   // did not exit 0. Empty when the first attempt passed or attempts == 1.
   std::vector<ProcessResult> earlier_attempts;

@@ -84,7 +84,9 @@ json ToJson(const Result& r) {
         {"image_id", r.provenance.image_id},
         {"engine", r.provenance.engine},
         {"graded_at", r.provenance.graded_at},
-        {"engine_userns", r.provenance.engine_userns}}},
+        {"engine_userns", r.provenance.engine_userns},
+        {"reused", r.provenance.reused},
+        {"observation_problems", r.provenance.observation_problems}}},
       {"timing", r.timing},
   };
   if (r.tag_time) j["tag_time"] = *r.tag_time;
@@ -145,6 +147,10 @@ Result ResultFromJson(const json& j) {
     r.provenance.engine = Get<std::string>(prov, "engine", "");
     r.provenance.graded_at = Get<std::string>(prov, "graded_at", "");
     r.provenance.engine_userns = Get<std::string>(prov, "engine_userns", "unknown");
+    r.provenance.reused =
+        Get<std::map<std::string, std::string>>(prov, "reused", std::map<std::string, std::string>{});
+    r.provenance.observation_problems =
+        Get<std::vector<std::string>>(prov, "observation_problems", std::vector<std::string>{});
     r.timing = Get<std::map<std::string, double>>(j, "timing", {});
     return r;
   } catch (const json::exception& e) {

@@ -54,6 +54,12 @@ struct Provenance {
   // "none", "userns-remap", "rootless" or "unknown": whether root in the
   // container was an unprivileged user on the host (docs/SECURITY.md).
   std::string engine_userns;
+  // Checks whose observations came from an earlier grading (issue 18):
+  // check id -> when they were observed (the oldest of its boxes).
+  std::map<std::string, std::string> reused;
+  // Stored observations that could not be used, and why (they were run
+  // again).
+  std::vector<std::string> observation_problems;
 };
 
 struct Late {
