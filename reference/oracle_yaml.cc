@@ -70,6 +70,14 @@ Program ReadProgram(const std::string& name, const YAML::Node& node, const std::
   Program p;
   p.name = name;
   p.kind = r.RequireString("kind");
+  // A typo is named before the key it leaves missing.
+  if (p.kind == kListener) {
+    r.MarkKnown({"source", "binary", "build", "start", "handlers"});
+    r.RejectUnknown();
+  } else if (p.kind == kCat) {
+    r.MarkKnown({"source", "folder", "refusal"});
+    r.RejectUnknown();
+  }
   p.source = RelativeFile(r, "source");
   if (p.kind == kListener) {
     p.binary = RelativeFile(r, "binary");
@@ -183,6 +191,14 @@ Programs DecodePrograms(const rubric::Rubric& rubric) {
       if (it == out.programs.end()) {
         r.FailValue("program", "no program '" + m.program + "' in 'programs'");
       }
+      // A typo is named before the change it leaves missing.
+      if (it->second.kind == kListener) {
+        r.MarkKnown({"remove_handler", "exit_codes", "no_start"});
+      } else {
+        r.MarkKnown({"refuse_traversal", "never_open", "always_print"});
+      }
+      r.MarkKnown({"description", "hint"});
+      r.RejectUnknown();
       m.spec = ReadChange(r, it->second);
       m.description = r.OptString("description").value_or(DefaultDescription(m, it->second.spec));
       m.hint = r.OptString("hint").value_or(

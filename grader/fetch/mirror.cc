@@ -463,7 +463,19 @@ bool UpdateMirror(const Source& src, const FetchRequest& req,
                   const std::string& dir, RepoPtr* repo, FetchError* err) {
   bool created = false;
   if (!OpenOrInit(src, dir, repo, &created, err)) return false;
-  if (!DownloadWithRetries(src, req, dir, repo->get(), err)) {
+  bool ok = DownloadWithRetries(src, req, dir, repo->get(), err);
+  if (!ok && !created && err->message.find("not a committish") != std::string::npos) {
+    // libgit2 1.5's fetch negotiation walks every local ref as a commit,
+    // so a tag of a blob or tree in the mirror fails every later fetch
+    // (libgit2 #3595, fixed in 1.9). A fresh mirror has no local refs to
+    // walk: start again from nothing. We hold the exclusive lock.
+    repo->reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    if (!OpenOrInit(src, dir, repo, &created, err)) return false;
+    ok = DownloadWithRetries(src, req, dir, repo->get(), err);
+  }
+  if (!ok) {
     // A mirror born in this call and never filled (a typo in the URL, a
     // server that is down) is not kept: the cache would fill with empty
     // repositories. We hold the exclusive lock, so nobody else uses it.

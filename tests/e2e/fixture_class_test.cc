@@ -243,6 +243,35 @@ TEST_F(FixtureClass, EveryCheckOfEveryFixtureHasItsHandWrittenStatus) {
   ASSERT_TRUE(results.count("perfect")) << "no result for the model solution";
   EXPECT_EQ(results["perfect"].value("score", -1.0), 25);
   EXPECT_EQ(results["perfect"].value("max_score", -1.0), 25);
+
+  // Regraded after an edit that changes no observation (issue 18): every
+  // box is reused, no container starts, and every result equals the full
+  // grading's but for timing and provenance.
+  const fs::path copy = root_ / "rubric";
+  fs::create_directories(copy);
+  fs::copy_file(fs::path(SourceDir()) / "rubrics/ipc-project.txt", copy / "ipc-project.txt");
+  {
+    std::ifstream in(fs::path(SourceDir()) / "rubrics/ipc-project.yaml");
+    std::ofstream out(copy / "ipc-project.yaml");
+    out << in.rdbuf() << "\n# edited: a comment changes the rubric's hash, not what is observed\n";
+  }
+  std::string log;
+  const int rc = Sh(BinDir() + "/grader batch -j8 --roster " + (root_ / "repos/roster.csv").string() +
+                        " --out " + (root_ / "out2").string() + " --cache " +
+                        (root_ / "cache").string() + " --rubric " + (copy / "ipc-project.yaml").string(),
+                    &log);
+  EXPECT_EQ(rc, 0) << Tail(log);
+  for (const auto& [name, first] : results) {
+    const auto again = LoadResult(root_ / "out2" / name / "result.json");
+    ASSERT_TRUE(again) << name;
+    EXPECT_EQ((*again)["timing"].value("boxes.run", -1.0), 0) << name << " started a container";
+    nlohmann::json a = first, b = *again;
+    for (auto* r : {&a, &b}) {
+      r->erase("timing");
+      r->erase("provenance");
+    }
+    EXPECT_EQ(a, b) << name << ": a reused grading differs from the full one";
+  }
 }
 
 // The variants are graded at full strength from their YAML alone (CI,

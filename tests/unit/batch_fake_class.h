@@ -1,6 +1,6 @@
 // A class of students for batch tests: FakeFetcher snapshots under
 // /srv/<student>, and a FakeContainerRunner that plays the probe (reads the
-// plan from the container's stdin and answers every step), so RunBatch
+// plan from the container's stdin and answers every step of every box), so RunBatch
 // drives the real GradeOne, scorer and writers with no git and no engine.
 // Per student, the build can be made to fail, the engine to fail, or the
 // whole run to throw ipc::Fatal (a crash of the grader).
@@ -33,6 +33,15 @@ inline constexpr const char* kClassRubric = R"(
 assignment: t
 ref: [final, main]
 limits: {memory_mb: 300, pids: 64, cpus: 0.5, wall_s: 40}
+programs:
+  listener:
+    kind: signal_listener
+    source: listener.c
+    binary: listener
+    build: [gcc, -o, listener, listener.c]
+    start: "Listener PID: {pid}"
+    handlers:
+      - {signal: SIGUSR1, prints: "SIGUSR1 received!", exit_code: 0}
 parts:
   - {id: setup, title: Setup, points: 1}
   - {id: part1, title: Part 1, points: 2}
@@ -45,8 +54,9 @@ checks:
     type: signal
     points: 1
     needs: [build]
+    from: build
     program: [./listener]
-    reference: [ref-listener]
+    reference: listener
     signal: SIGUSR1
     stdout: [file]
 )";
@@ -70,6 +80,7 @@ class FakeClass {
     env.image = "python:latest";
     env.image_id = "sha256:image-1";
     env.grader_version = "test-1";
+    env.secret = std::string(64, '5');
     runner.SetHandler([this](const container::RunSpec& spec) { return Answer(spec); });
   }
 
@@ -151,16 +162,18 @@ class FakeClass {
         protocol::PlanFromJson(nlohmann::json::parse(spec.stdin_data.substr(0, nl)));
     protocol::Report rep;
     rep.nonce = plan.nonce;
-    for (const auto& step : plan.steps) {
-      protocol::StepResult s;
-      s.id = step.id;
-      s.process.started = true;
-      s.process.pid = 42;
-      s.process.exit_code = (fail_build && s.id == "build/run") ? 2 : 0;
-      if (step.kind == protocol::Step::Kind::kSignal) {
-        s.process.stdout_data = "Listener PID: 42\nSIGUSR1 received!\n";
+    for (const auto& box : plan.boxes) {
+      for (const auto& step : box.steps) {
+        protocol::StepResult s;
+        s.id = step.id;
+        s.process.started = true;
+        s.process.pid = 42;
+        s.process.exit_code = (fail_build && s.id == "build/run") ? 2 : 0;
+        if (step.kind == protocol::Step::Kind::kSignal) {
+          s.process.stdout_data = "Listener PID: 42\nSIGUSR1 received!\n";
+        }
+        rep.steps.push_back(s);
       }
-      rep.steps.push_back(s);
     }
     return container::FakeContainerRunner::Exited(
         0, std::string(protocol::kReportBegin) + plan.nonce + "\n" + protocol::ToJson(rep).dump() +

@@ -328,7 +328,43 @@ TEST(DockerCliRunnerRun, AContainerThatExitedZeroNeedsNoInspect) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.stdout_data, "report\n");
   EXPECT_TRUE(fake.CallsOf({"inspect"}).empty()) << "one CLI run fewer per container";
-  EXPECT_EQ(fake.CallsOf({"rm", "-f"}).size(), 1u) << "removed all the same";
+  // Removed all the same, with its anonymous volumes (a read-only run's
+  // /etc): `rm -f` alone would leave one volume per grading behind.
+  const auto runs = fake.CallsOf({"run"});
+  ASSERT_EQ(runs.size(), 1u);
+  const auto name_at = std::find(runs[0].begin(), runs[0].end(), "--name");
+  ASSERT_NE(name_at, runs[0].end());
+  EXPECT_EQ(fake.CallsOf({"rm"}), (std::vector<Argv>{{"rm", "-f", "-v", *(name_at + 1)}}));
+}
+
+TEST(DockerCliRunnerRun, ARemovalTheEngineRefusedIsRetriedAtTheEndWithTheVolumes) {
+  FakeEngineCli fake;
+  fake.Answer("info", kDockerInfo);
+  fake.Answer("run", "report\n");
+  fake.Answer("rm", "", "Error response from daemon: hiccup", 1, 1);  // the first only
+  std::string name;
+  {
+    const auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+    EXPECT_FALSE(runner->Run(ProbeRun()).engine_failure);
+    const auto runs = fake.CallsOf({"run"});
+    ASSERT_EQ(runs.size(), 1u);
+    name = *(std::find(runs[0].begin(), runs[0].end(), "--name") + 1);
+    EXPECT_EQ(fake.CallsOf({"rm"}).size(), 1u);
+  }  // the runner's end
+  EXPECT_EQ(fake.CallsOf({"rm"}),
+            (std::vector<Argv>{{"rm", "-f", "-v", name}, {"rm", "-f", "-v", name}}));
+}
+
+TEST(DockerCliRunnerReap, ACrashedRunsContainersGoWithTheirVolumes) {
+  FakeEngineCli fake;
+  fake.Answer("info", kDockerInfo);
+  // The first sweep (of the two side by side: the job's label, the derive
+  // prefix) lists an exited container of an owner nobody can judge; every
+  // later sweep, those after the removal included, lists nothing.
+  fake.Answer("ps", "ipc-grader-bob-0123\texited\t\n", "", 0, 1);
+  const auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+  EXPECT_EQ(runner->ReapLeftovers(), 1);
+  EXPECT_EQ(fake.CallsOf({"rm"}), (std::vector<Argv>{{"rm", "-f", "-v", "ipc-grader-bob-0123"}}));
 }
 
 TEST(DockerCliRunnerRun, AnyOtherExitIsReadFromInspect) {

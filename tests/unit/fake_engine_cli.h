@@ -93,7 +93,9 @@ class FakeEngineCli {
 
  private:
   // Records "arg\037arg\037...\036" with one write (O_APPEND keeps
-  // concurrent calls' records whole), then answers from $FAKE_DIR/<key>.*.
+  // concurrent calls' records whole), numbers the call among those of its
+  // key under a lock (calls side by side must neither share a number nor
+  // read a count half written), then answers from $FAKE_DIR/<key>.*.
   static constexpr const char* kScript = R"SH(#!/bin/sh
 d="$FAKE_DIR"
 us=$(printf '\037')
@@ -103,8 +105,11 @@ printf '%s\036' "$rec" >> "$d/calls"
 if [ "$1" = "--runtime" ]; then shift 2; fi
 key="$1"
 case "$1" in image|container) key="$1-$2" ;; esac
+exec 9>>"$d/$key.lock"
+flock 9
 n=$(( $(cat "$d/$key.count" 2>/dev/null || echo 0) + 1 ))
 echo "$n" > "$d/$key.count"
+exec 9>&-
 p="$d/$key"
 [ -e "$d/$key.$n.rc" ] && p="$d/$key.$n"
 if [ -e "$d/$key.meet" ]; then

@@ -2,8 +2,3 @@ ipc_add_gtest(pipeline_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cc
   LIBS ipc_pipeline
   LABELS unit)
-
-ipc_add_gtest(pipeline_lanes_test
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/pipeline_lanes_test.cc
-  LIBS ipc_pipeline
-  LABELS unit)

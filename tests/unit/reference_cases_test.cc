@@ -9,10 +9,26 @@
 
 #include "case_batch_support.h"
 #include "protocol/case_batch.h"
-#include "reference_process.h"
+#include "reference/oracle_spec.h"
+#include "unit/reference_assignments.h"
+#include "unit/reference_process.h"
 
 namespace ipc::reftest {
 namespace {
+
+// The project's cat, and its mutant that refuses ../, as the grader
+// configures ref-cat for them.
+std::vector<std::string> CatArgs() {
+  return reference::ToArgs(std::get<reference::CatSpec>(ProgramsOf("ipc-project").programs.at("cat").spec));
+}
+std::vector<std::string> RefusesTraversalArgs() {
+  return reference::ToArgs(
+      std::get<reference::CatSpec>(ProgramsOf("ipc-project").mutants.at("refuses-traversal").spec));
+}
+std::vector<std::string> Plus(std::vector<std::string> args, const std::string& more) {
+  args.push_back(more);
+  return args;
+}
 
 class RefCatCases : public ::testing::Test {
  protected:
@@ -59,16 +75,30 @@ TEST_F(RefCatCases, EachCaseIsWhatItsOwnProcessWouldBe) {
       std::string("trea\0sure.txt", 13), "\xff\xfe\n", "  treasure.txt \t\n",
       std::string(70000, 'a'),  // more than a pipe holds
   };
-  ExpectSameAsOneProcessEach({}, inputs);
-  ExpectSameAsOneProcessEach({"--stdin-errors=strict"}, inputs);
-  ExpectSameAsOneProcessEach({"--mutant=refuse-traversal"}, inputs);
-  ExpectSameAsOneProcessEach({"--no-such-flag"}, {"treasure.txt"});  // a usage error per case
+  ExpectSameAsOneProcessEach(CatArgs(), inputs);
+  ExpectSameAsOneProcessEach(Plus(CatArgs(), "--stdin-errors=strict"), inputs);
+  ExpectSameAsOneProcessEach(RefusesTraversalArgs(), inputs);
+  // A usage error per case: an unknown flag, or no folder and refusal.
+  ExpectSameAsOneProcessEach(Plus(CatArgs(), "--no-such-flag"), {"treasure.txt"});
+  ExpectSameAsOneProcessEach({}, {"treasure.txt"});
+}
+
+TEST_F(RefCatCases, TheConfigurationReachesEveryCase) {
+  // Another folder and word than the project's: nothing of litterbox/MEOW
+  // is left in the batch.
+  std::filesystem::create_directories(dir_ / "doghouse");
+  WriteFile(dir_ / "doghouse/bone.txt", "Bone found!");
+  const auto got = Batch({"--folder=doghouse", "--refusal=WOOF"}, {"bone.txt", "treasure.txt"});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].stdout_data, "Bone found!\n");
+  EXPECT_EQ(got[1].stdout_data,
+            "WOOF [Errno 2] No such file or directory: './doghouse/treasure.txt'\n");
 }
 
 TEST_F(RefCatCases, ACaseThatBlocksTimesOutAndTheNextStillRuns) {
   // Opening a FIFO with no writer blocks for ever.
   ASSERT_EQ(mkfifo((dir_ / "litterbox/fifo").c_str(), 0644), 0);
-  const auto got = Batch({}, {"fifo", "treasure.txt"}, /*timeout_s=*/0.3);
+  const auto got = Batch(CatArgs(), {"fifo", "treasure.txt"}, /*timeout_s=*/0.3);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_TRUE(got[0].timed_out);
   EXPECT_FALSE(got[0].exit_code.has_value());
@@ -78,9 +108,10 @@ TEST_F(RefCatCases, ACaseThatBlocksTimesOutAndTheNextStillRuns) {
 }
 
 TEST_F(RefCatCases, NotARequestIsAUsageError) {
-  const Outcome o = Child::Start({.argv = {BinDir() + "/ref-cat", "--cases"},
-                                  .cwd = dir_.path(), .stdin_data = "treasure.txt"})
-                        .Finish();
+  std::vector<std::string> argv = {BinDir() + "/ref-cat", "--cases"};
+  for (const auto& a : CatArgs()) argv.push_back(a);
+  const Outcome o =
+      Child::Start({.argv = argv, .cwd = dir_.path(), .stdin_data = "treasure.txt"}).Finish();
   ASSERT_TRUE(WIFEXITED(o.status));
   EXPECT_EQ(WEXITSTATUS(o.status), 2);
   EXPECT_NE(o.err.find("not a batch request"), std::string::npos) << o.err;

@@ -1,8 +1,14 @@
-// Differential test: the seed cat.py under the real CPython 3.11 against
-// ref-cat, same stdin, same directory, same user, same environment. Stdout
-// bytes and exit status must be identical. Each case also states which
-// behaviour it is meant to reach (`expect`), so a case whose set-up silently
-// failed (e.g. EACCES turned into ENOENT) cannot pass by accident.
+// Differential test of the cat program, for the project and both variants:
+// ref-cat configured by the assignment's rubric (its `programs:` cat, as
+// the grader passes it), the program the assignment's text has students
+// write (the seed cat.py, or the variant's model solution) under the real
+// CPython 3.11, and the stand-in the grader generates from the same
+// description (oracle_spec.h CatPython), also under CPython. Same stdin,
+// same directory, same user, same environment: stdout bytes and exit status
+// must be identical. Each case also states which behaviour it is meant to
+// reach (`expect`, with {F} the folder and {R} the refusal word), so a case
+// whose set-up silently failed (e.g. EACCES turned into ENOENT) cannot pass
+// by accident.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,10 +16,13 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "unit/reference_assignments.h"
 #include "unit/reference_process.h"
 
 namespace ipc::reftest {
@@ -30,11 +39,19 @@ enum class Locale {
   kStrictIo,  // PYTHONIOENCODING=utf-8:strict: strict, ref-cat --stdin-errors=strict
 };
 
+// A case's directory: the repository's root, and the cat's folder in it.
+struct Tree {
+  const TempDir& dir;
+  std::string folder;
+  std::string In(const std::string& rel) const { return dir / (folder + "/" + rel); }
+  std::string Root(const std::string& rel) const { return dir / rel; }
+};
+
 struct CatCase {
   std::string name;
   std::string stdin_data;
   std::string expect;  // a fragment Python's stdout (or "exit 1") must show
-  std::function<void(const TempDir&)> setup = nullptr;
+  std::function<void(const Tree&)> setup = nullptr;
   As as = As::kRoot;
   Locale locale = Locale::kCUtf8;
 };
@@ -59,9 +76,9 @@ void WriteMode(const std::string& path, const std::string& data, mode_t mode) {
   if (chmod(path.c_str(), mode) != 0) throw std::runtime_error("chmod " + path);
 }
 
-// Contents for litterbox/f, the file most content cases read.
-std::function<void(const TempDir&)> File(std::string contents) {
-  return [contents](const TempDir& d) { WriteFile(d / "litterbox/f", contents); };
+// Contents for FOLDER/f, the file most content cases read.
+std::function<void(const Tree&)> File(std::string contents) {
+  return [contents](const Tree& t) { WriteFile(t.In("f"), contents); };
 }
 
 std::vector<CatCase> Cases() {
@@ -72,7 +89,7 @@ std::vector<CatCase> Cases() {
   return {
       // The text's own examples.
       {"Treasure", "treasure.txt\n", "Treasure found!"},
-      {"Missing", "no-such-file.txt\n", "[Errno 2] No such file or directory: './litterbox/no-such-file.txt'"},
+      {"Missing", "no-such-file.txt\n", "[Errno 2] No such file or directory: './{F}/no-such-file.txt'"},
       {"Traversal", "../secret.txt\n", "Hey! This is a secret!"},
       // Paths.
       {"NoNewline", "treasure.txt", "Treasure found!"},
@@ -80,10 +97,10 @@ std::vector<CatCase> Cases() {
       {"DeepTraversalHostname", "../../../../../../../../../../etc/hostname", ""},
       {"AbsolutePath", "/etc/hostname\n", "[Errno 2]"},
       {"AbsoluteTraversal", "/../secret.txt\n", "Hey! This is a secret!"},
-      {"Empty", "", "[Errno 21] Is a directory: './litterbox/'"},
+      {"Empty", "", "[Errno 21] Is a directory: './{F}/'"},
       {"Dot", ".\n", "[Errno 21]"},
       {"DotDot", "..", "[Errno 21]"},
-      {"Directory", "sub\n", "[Errno 21]", [](const TempDir& d) { Mkdir(d / "litterbox/sub", 0755); }},
+      {"Directory", "sub\n", "[Errno 21]", [](const Tree& t) { Mkdir(t.In("sub"), 0755); }},
       {"NotADirectory", "treasure.txt/x\n", "[Errno 20] Not a directory"},
       {"NameTooLong300", long_component + "\n", "[Errno 36] File name too long"},
       {"PathTooLong", long_path, "[Errno 36] File name too long"},
@@ -97,11 +114,11 @@ std::vector<CatCase> Cases() {
       {"NotWhitespace", "\u200btreasure.txt\ufeff", "\\u200btreasure.txt\\ufeff"},
       {"TrailingCrKept", "a\rb\n", "a\\rb"},  // stdin does no newline translation
       // Embedded NUL: ValueError before any system call.
-      {"EmbeddedNul", std::string("treasure.txt\0x", 14), "MEOW embedded null byte"},
-      {"TrailingNul", std::string("treasure.txt\0\n", 14), "MEOW embedded null byte"},
+      {"EmbeddedNul", std::string("treasure.txt\0x", 14), "{R} embedded null byte"},
+      {"TrailingNul", std::string("treasure.txt\0\n", 14), "{R} embedded null byte"},
       // repr() of the path.
-      {"SingleQuote", "it's\n", "\"./litterbox/it's\""},
-      {"DoubleQuote", "say \"hi\"\n", "'./litterbox/say \"hi\"'"},
+      {"SingleQuote", "it's\n", "\"./{F}/it's\""},
+      {"DoubleQuote", "say \"hi\"\n", "'./{F}/say \"hi\"'"},
       {"BothQuotes", "it's \"x\"\n", "\\'"},
       {"Backslash", "a\\b\n", "a\\\\b"},
       {"TabNewlineInside", "a\tb\nc\n", "a\\tb\\nc"},
@@ -109,23 +126,23 @@ std::vector<CatCase> Cases() {
       {"PrintableNonAscii", "caf\u00e9-\U0001F431.txt", "caf\u00e9-\U0001F431.txt"},
       {"NonPrintableNonAscii", "\ue000\u0378\u2029x\U000E0001\U0010FFFF", "\\ue000\\u0378\\u2029x\\U000e0001\\U0010ffff"},
       {"NonAsciiNameExists", "chat-\U0001F408.txt", "miaou",
-       [](const TempDir& d) { WriteFile(d / "litterbox/chat-\U0001F408.txt", "miaou \U0001F408\n"); }},
-      // Symlinks inside the litterbox.
-      {"SymlinkToTreasure", "link\n", "Treasure found!", [](const TempDir& d) { Symlink("treasure.txt", d / "litterbox/link"); }},
-      {"SymlinkEscape", "escape\n", "Hey! This is a secret!", [](const TempDir& d) { Symlink("../secret.txt", d / "litterbox/escape"); }},
-      {"SymlinkDangling", "dangling\n", "[Errno 2]", [](const TempDir& d) { Symlink("nowhere", d / "litterbox/dangling"); }},
+       [](const Tree& t) { WriteFile(t.In("chat-\U0001F408.txt"), "miaou \U0001F408\n"); }},
+      // Symlinks inside the folder.
+      {"SymlinkToTreasure", "link\n", "Treasure found!", [](const Tree& t) { Symlink("treasure.txt", t.In("link")); }},
+      {"SymlinkEscape", "escape\n", "Hey! This is a secret!", [](const Tree& t) { Symlink("../secret.txt", t.In("escape")); }},
+      {"SymlinkDangling", "dangling\n", "[Errno 2]", [](const Tree& t) { Symlink("nowhere", t.In("dangling")); }},
       {"SymlinkLoop", "loop\n", "[Errno 40] Too many levels of symbolic links",
-       [](const TempDir& d) { Symlink("loop", d / "litterbox/loop"); }},
+       [](const Tree& t) { Symlink("loop", t.In("loop")); }},
       // Permissions: root reads anything; nobody gets EACCES.
       {"UnreadableAsRoot", "locked\n", "locked contents",
-       [](const TempDir& d) { WriteMode(d / "litterbox/locked", "locked contents", 0000); }},
-      {"UnreadableAsNobody", "locked\n", "[Errno 13] Permission denied: './litterbox/locked'",
-       [](const TempDir& d) { WriteMode(d / "litterbox/locked", "locked contents", 0000); }, As::kNobody},
+       [](const Tree& t) { WriteMode(t.In("locked"), "locked contents", 0000); }},
+      {"UnreadableAsNobody", "locked\n", "[Errno 13] Permission denied: './{F}/locked'",
+       [](const Tree& t) { WriteMode(t.In("locked"), "locked contents", 0000); }, As::kNobody},
       {"PrivateDirAsNobody", "private/f\n", "[Errno 13]",
-       [](const TempDir& d) { Mkdir(d / "litterbox/private", 0700); WriteFile(d / "litterbox/private/f", "x"); },
+       [](const Tree& t) { Mkdir(t.In("private"), 0700); WriteFile(t.In("private/f"), "x"); },
        As::kNobody},
       {"SecretAsNobody", "../secret.txt\n", "[Errno 13]",
-       [](const TempDir& d) { chmod((d / "secret.txt").c_str(), 0600); }, As::kNobody},
+       [](const Tree& t) { chmod(t.Root("secret.txt").c_str(), 0600); }, As::kNobody},
       {"TreasureAsNobody", "treasure.txt\n", "Treasure found!", nullptr, As::kNobody},
       // File contents: text mode decoding and universal newlines.
       {"EmptyFile", "f", "", File("")},
@@ -143,12 +160,12 @@ std::vector<CatCase> Cases() {
       {"TooLarge", "f", "byte 0xf4 in position 1: invalid continuation byte", File("x\xf4\x90\x80\x80")},
       {"ErrorAfterManyChunks", "f", "in position 100000", File(big + "\xc3")},
       {"ErrorAfterCrlf", "f", "in position 4", File("a\r\nb\xff")},
-      {"ElfBinary", "../ref-cat", "MEOW 'utf-8' codec can't decode"},
+      {"ElfBinary", "../ref-cat", "{R} 'utf-8' codec can't decode"},
       // Stdin that is not UTF-8: surrogateescape under C.UTF-8 and no locale.
       {"StdinInvalid", "\xfftreasure.txt\n", "\\udcfftreasure.txt"},
       {"StdinTruncated", "x\xe2\x82", "x\\udce2\\udc82"},
       {"StdinLatin1NameExists", "caf\xe9\n", "latin-1 named",
-       [](const TempDir& d) { WriteFile(d / "litterbox/caf\xe9", "latin-1 named\n"); }},
+       [](const Tree& t) { WriteFile(t.In("caf\xe9"), "latin-1 named\n"); }},
       {"StdinInvalidNoLocale", "\xfftreasure.txt\n", "\\udcff", nullptr, As::kRoot, Locale::kNone},
       {"TreasureNoLocale", "treasure.txt\n", "Treasure found!", nullptr, As::kRoot, Locale::kNone},
       {"StdinInvalidStrict", "x\xff", "exit 1", nullptr, As::kRoot, Locale::kStrictIo},
@@ -156,10 +173,22 @@ std::vector<CatCase> Cases() {
   };
 }
 
-class CatDiffTest : public ::testing::TestWithParam<CatCase> {
+std::string Fill(std::string text, const reference::CatSpec& spec) {
+  for (const auto& [mark, value] : {std::pair<std::string, std::string>{"{F}", spec.folder},
+                                    {"{R}", spec.refusal}}) {
+    for (std::size_t at; (at = text.find(mark)) != std::string::npos;) {
+      text.replace(at, mark.size(), value);
+    }
+  }
+  return text;
+}
+
+using CatParam = std::tuple<Assignment, CatCase>;
+
+class CatDiffTest : public ::testing::TestWithParam<CatParam> {
  protected:
   SpawnOptions Options(const TempDir& dir, std::vector<std::string> argv) const {
-    const CatCase& c = GetParam();
+    const CatCase& c = std::get<1>(GetParam());
     SpawnOptions o;
     o.argv = std::move(argv);
     o.cwd = dir.path();
@@ -169,7 +198,7 @@ class CatDiffTest : public ::testing::TestWithParam<CatCase> {
     if (c.locale == Locale::kStrictIo) {
       o.env.push_back("LANG=C.UTF-8");
       o.env.push_back("PYTHONIOENCODING=utf-8:strict");
-      o.argv.push_back("--stdin-errors=strict");  // ignored by cat.py
+      o.argv.push_back("--stdin-errors=strict");  // ignored by the Python programs
     }
     if (c.as == As::kNobody) {
       o.uid = kNobodyUid;
@@ -179,47 +208,63 @@ class CatDiffTest : public ::testing::TestWithParam<CatCase> {
   }
 };
 
-TEST_P(CatDiffTest, SameStdoutAndStatusAsCPython) {
-  const CatCase& c = GetParam();
+TEST_P(CatDiffTest, ConfiguredRefCatTheTextsProgramAndTheStandInAgree) {
+  const auto& [assignment, c] = GetParam();
   const std::string source = SourceDir();
-  const std::string ref_cat = BinDir() + "/ref-cat";
   const std::string python = PythonPath();
   if (c.as == As::kNobody && python.rfind("/root/", 0) == 0) {
     GTEST_SKIP() << python << " is not reachable by uid " << kNobodyUid << "; set IPC_PYTHON3";
   }
+  const reference::Program& cat = CatOf(assignment);
+  const auto& spec = std::get<reference::CatSpec>(cat.spec);
+  const std::vector<std::string> ref_cat = ReferenceCommand(cat.spec);
 
-  // The layout of a student's repository: cat.py beside litterbox/.
+  // The layout of a student's repository: the program beside its folder;
+  // the stand-in where the grader writes it (over the program's source).
   TempDir dir;
-  WriteFile(dir / "cat.py", ReadFile(source + "/reference/seed/cat.py"));
+  const Tree tree{dir, spec.folder};
+  const std::string written = "written-" + cat.source;
+  WriteFile(dir / written, ReadFile(source + "/" + assignment.cat_py));
+  WriteFile(dir / cat.source, reference::CatPython(spec, "s4lt"));
   WriteFile(dir / "secret.txt", ReadFile(source + "/reference/solution/secret.txt"));
-  Mkdir(dir / "litterbox", 0755);
-  WriteFile(dir / "litterbox/treasure.txt",
+  Mkdir(dir / spec.folder, 0755);
+  WriteFile(tree.In("treasure.txt"),
             ReadFile(source + "/reference/solution/litterbox/treasure.txt"));
-  if (c.name == "ElfBinary") WriteFile(dir / "ref-cat", ReadFile(ref_cat));
-  if (c.setup) c.setup(dir);
+  if (c.name == "ElfBinary") WriteFile(dir / "ref-cat", ReadFile(ref_cat[0]));
+  if (c.setup) c.setup(tree);
 
-  const Outcome py = RunToEnd(Options(dir, {python, "cat.py"}));
-  const Outcome ref = RunToEnd(Options(dir, {ref_cat}));
+  const Outcome py = RunToEnd(Options(dir, {python, written}));
+  const Outcome stand_in = RunToEnd(Options(dir, {python, cat.source}));
+  const Outcome ref = RunToEnd(Options(dir, ref_cat));
 
   ASSERT_FALSE(py.timed_out);
   // The case reaches the behaviour it was written for.
-  if (c.expect == "exit 1") {
+  const std::string expect = Fill(c.expect, spec);
+  if (expect == "exit 1") {
     EXPECT_EQ(py.Describe(), "exit 1") << py.err;
     EXPECT_EQ(py.out, "");
   } else {
     EXPECT_EQ(py.Describe(), "exit 0") << py.err;
-    EXPECT_NE(py.out.find(c.expect), std::string::npos)
-        << "python's stdout does not show '" << c.expect << "':\n" << py.out;
+    EXPECT_NE(py.out.find(expect), std::string::npos)
+        << "python's stdout does not show '" << expect << "':\n" << py.out;
   }
   EXPECT_EQ(ref.out, py.out) << "stdin: " << ::testing::PrintToString(c.stdin_data);
-  EXPECT_EQ(ref.Describe(), py.Describe()) << "python stderr:\n" << py.err << "ref-cat stderr:\n" << ref.err;
+  EXPECT_EQ(ref.Describe(), py.Describe())
+      << "python stderr:\n" << py.err << "ref-cat stderr:\n" << ref.err;
   if (py.Describe() != "exit 0") {
     EXPECT_NE(ref.err, "");  // a traceback-like text
   }
+  EXPECT_EQ(stand_in.out, py.out) << "the stand-in; stdin: "
+                                  << ::testing::PrintToString(c.stdin_data);
+  EXPECT_EQ(stand_in.Describe(), py.Describe()) << stand_in.err;
 }
 
-INSTANTIATE_TEST_SUITE_P(Reference, CatDiffTest, ::testing::ValuesIn(Cases()),
-                         [](const ::testing::TestParamInfo<CatCase>& p) { return p.param.name; });
+INSTANTIATE_TEST_SUITE_P(Reference, CatDiffTest,
+                         ::testing::Combine(::testing::ValuesIn(Assignments()),
+                                            ::testing::ValuesIn(Cases())),
+                         [](const ::testing::TestParamInfo<CatParam>& p) {
+                           return std::get<0>(p.param).id + "_" + std::get<1>(p.param).name;
+                         });
 
 }  // namespace
 }  // namespace ipc::reftest

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -27,14 +29,18 @@ std::string Yaml(const char* text) {
 }
 
 // The error ParseRubric throws for `text`, or a marker when it throws none.
-std::string ErrorOf(const char* text) {
+std::string ErrorOf(const std::string& text) {
   try {
-    ParseRubric(Yaml(text), kFile);
+    ParseRubric(Yaml(text.c_str()), kFile);
   } catch (const RubricError& e) {
     return e.what();
   }
   return "<no error>";
 }
+
+// Completes a rubric whose keys before `parts` are being tested.
+constexpr const char* kTail =
+    "parts:\n  - {id: p, title: P, points: 0}\nchecks:\n  - {id: a, part: p, title: A, type: command}\n";
 
 // The error `fn` throws when run over a NodeReader for `text`.
 template <typename Fn>
@@ -169,6 +175,92 @@ checks:
   EXPECT_EQ(r.FindCheck("nope"), nullptr);
 }
 
+TEST(RubricLoad, TextDataFilesProgramsMutantsAndQuotesAreKept) {
+  const Rubric r = ParseRubric(Yaml(R"(
+assignment: ipc-project
+text: [variant.txt, ipc-project.txt]
+ref: final
+data_files:
+  - {path: secret.txt, content: "Hey! This is a secret!"}
+  - {path: litterbox/treasure.txt, content: "Treasure found!"}
+programs:
+  listener: {kind: signal_listener}
+mutants:
+  - {name: m, program: listener}
+parts:
+  - {id: part1, title: Part 1, points: 0}
+checks:
+  - {id: a, part: part1, title: A, type: command, quote: "One sentence."}
+  - {id: b, part: part1, title: B, type: command, quote: ["First.", "Second."]}
+  - {id: c, part: part1, title: C, type: command}
+)"),
+                               kFile);
+  EXPECT_EQ(r.text_paths, (std::vector<std::string>{"variant.txt", "ipc-project.txt"}));
+  ASSERT_EQ(r.data_files.size(), 2u);
+  EXPECT_EQ(r.data_files[0].path, "secret.txt");
+  EXPECT_EQ(r.data_files[0].content, "Hey! This is a secret!");
+  EXPECT_EQ(r.data_files[0].where.ToString(), "rubrics/x.yaml:5:5");
+  EXPECT_EQ(r.data_files[1].path, "litterbox/treasure.txt");
+  EXPECT_EQ(r.data_files[1].content, "Treasure found!");
+  // Kept as nodes, marks and all, for reference/oracle_yaml.h to decode.
+  ASSERT_TRUE(r.programs.IsMap());
+  EXPECT_EQ(r.programs["listener"]["kind"].Scalar(), "signal_listener");
+  EXPECT_EQ(r.programs["listener"].Mark().line + 1, 8);
+  ASSERT_TRUE(r.mutants.IsSequence());
+  EXPECT_EQ(r.mutants[0]["name"].Scalar(), "m");
+  EXPECT_EQ(r.checks[0].quotes, std::vector<std::string>{"One sentence."});
+  EXPECT_EQ(r.checks[1].quotes, (std::vector<std::string>{"First.", "Second."}));
+  EXPECT_TRUE(r.checks[2].quotes.empty());
+  // A common key: never among the type's own.
+  EXPECT_FALSE(r.checks[0].params["quote"]);
+}
+
+TEST(RubricLoad, WithoutTheNewSectionsNothingIsKept) {
+  const Rubric r = ParseRubric(Yaml(kMinimal), kFile);
+  EXPECT_TRUE(r.text_paths.empty());
+  EXPECT_TRUE(r.data_files.empty());
+  EXPECT_FALSE(r.programs);
+  EXPECT_FALSE(r.mutants);
+  EXPECT_TRUE(r.part_tags.empty());
+}
+
+TEST(RubricLoad, NewestTagExceptBecomesOneRuleCandidateThenTheFallbacks) {
+  const auto refs_of = [](const char* ref) {
+    const Rubric r = ParseRubric(std::string("assignment: x\nref: ") + ref +
+                                     "\n" + kTail,
+                                 kFile);
+    return std::make_pair(r.refs, r.part_tags);
+  };
+  // The default fallback is the default branch.
+  auto [refs, parts] = refs_of("{newest_tag_except: [part1]}");
+  EXPECT_EQ(refs, (std::vector<std::string>{"newest-tag-except:part1", "HEAD"}));
+  EXPECT_EQ(parts, std::vector<std::string>{"part1"});
+  std::tie(refs, parts) = refs_of("{newest_tag_except: [part1, part2], fallback: [main, HEAD]}");
+  EXPECT_EQ(refs, (std::vector<std::string>{"newest-tag-except:part1,part2", "main", "HEAD"}));
+  EXPECT_EQ(parts, (std::vector<std::string>{"part1", "part2"}));
+  // A list of candidates names no part tags.
+  std::tie(refs, parts) = refs_of("[final, main]");
+  EXPECT_EQ(refs, (std::vector<std::string>{"final", "main"}));
+  EXPECT_TRUE(parts.empty());
+}
+
+TEST(RubricLoad, TheRepositorysRubricsLoad) {
+  // The three rubrics of rubrics/ (their checks are validated by the
+  // checks' own tests; here, the loader's part of them).
+  const std::string dir = IPC_RUBRIC_TEST_SOURCE_DIR "/rubrics/";
+  for (const char* name : {"ipc-project", "ipc-variant-sigusr2", "ipc-variant-dog"}) {
+    SCOPED_TRACE(name);
+    const Rubric r = LoadRubric(dir + name + ".yaml");
+    EXPECT_EQ(r.refs, (std::vector<std::string>{"newest-tag-except:part1", "HEAD"}));
+    EXPECT_EQ(r.part_tags, std::vector<std::string>{"part1"});
+    EXPECT_FALSE(r.text_paths.empty());
+    EXPECT_EQ(r.data_files.size(), 2u);
+    EXPECT_TRUE(r.programs.IsMap());
+    EXPECT_TRUE(r.mutants.IsSequence());
+    EXPECT_EQ(r.MaxScore(), 25);
+  }
+}
+
 TEST(RubricLoad, LoadRubricReadsTheFileAndHashesItsBytes) {
   char dir_template[] = "/tmp/rubric_test.XXXXXX";
   ASSERT_NE(mkdtemp(dir_template), nullptr);
@@ -252,7 +344,8 @@ chekcs: []
 TEST(RubricErrors, UnknownTopLevelKeyWithoutSuggestionListsKeys) {
   EXPECT_EQ(ErrorOf("assignment: x\ncolour: red\n"),
             "rubrics/x.yaml:2:1: rubric: unknown key 'colour' (expected one of: assignment, "
-            "title, image, image_fallbacks, workdir, ref, limits, late, parts, checks)");
+            "title, text, image, image_fallbacks, workdir, ref, limits, late, parts, checks, "
+            "data_files, programs, mutants)");
 }
 
 TEST(RubricErrors, MissingRequiredTopLevelKeyPointsAtMapping) {
@@ -269,6 +362,48 @@ TEST(RubricErrors, RefMustNotBeEmpty) {
             "rubrics/x.yaml:2:6: rubric: 'ref' must name at least one ref");
   EXPECT_EQ(ErrorOf("assignment: x\nref: [main, '']\n"),
             "rubrics/x.yaml:2:6: rubric: 'ref' item 2 is empty");
+}
+
+TEST(RubricErrors, RefRuleKeysAndTagNames) {
+  EXPECT_EQ(ErrorOf("assignment: x\nref: {newest_tag_except: [part1], fallbak: [HEAD]}\n"),
+            "rubrics/x.yaml:2:35: ref: unknown key 'fallbak' (did you mean 'fallback'?)");
+  EXPECT_EQ(ErrorOf("assignment: x\nref: {fallback: [HEAD]}\n"),
+            "rubrics/x.yaml:2:6: ref: missing required key 'newest_tag_except'");
+  EXPECT_EQ(ErrorOf("assignment: x\nref: {newest_tag_except: ['a,b']}\n"),
+            "rubrics/x.yaml:2:26: ref: a tag name has no ','");
+  EXPECT_EQ(ErrorOf("assignment: x\nref: {newest_tag_except: [part1, '']}\n"),
+            "rubrics/x.yaml:2:26: ref: 'newest_tag_except' item 2 is empty");
+}
+
+TEST(RubricErrors, DataFilesAreFilesInsideTheRepository) {
+  EXPECT_EQ(ErrorOf(std::string("assignment: x\nref: main\ndata_files: secret.txt\n") + kTail),
+            "rubrics/x.yaml:3:13: rubric: 'data_files' must be a list of {path, content}");
+  EXPECT_EQ(ErrorOf(std::string("assignment: x\nref: main\ndata_files:\n  - {path: ../secret.txt, content: x}\n") + kTail),
+            "rubrics/x.yaml:4:12: data file #1: 'path' must be a file inside the repository, "
+            "got \"../secret.txt\"");
+  EXPECT_EQ(ErrorOf(std::string("assignment: x\nref: main\ndata_files:\n  - {path: /etc/passwd, content: x}\n") + kTail),
+            "rubrics/x.yaml:4:12: data file #1: 'path' must be a file inside the repository, "
+            "got \"/etc/passwd\"");
+  EXPECT_EQ(ErrorOf(std::string("assignment: x\nref: main\ndata_files:\n  - {path: litterbox/, content: x}\n") + kTail),
+            "rubrics/x.yaml:4:12: data file #1: 'path' must be a file inside the repository, "
+            "got \"litterbox/\"");
+  EXPECT_EQ(ErrorOf(std::string("assignment: x\nref: main\ndata_files:\n  - {path: a.txt}\n") + kTail),
+            "rubrics/x.yaml:4:5: data file #1: missing required key 'content'");
+  EXPECT_EQ(ErrorOf(std::string("assignment: x\nref: main\ndata_files:\n  - {path: a.txt, content: x, mode: 1}\n") + kTail),
+            "rubrics/x.yaml:4:31: data file #1: unknown key 'mode' (expected one of: path, "
+            "content)");
+}
+
+TEST(RubricErrors, AQuoteIsNeverEmpty) {
+  EXPECT_EQ(ErrorOf(R"(
+assignment: x
+ref: main
+parts:
+  - {id: part1, title: Part 1, points: 0}
+checks:
+  - {id: a, part: part1, title: A, type: command, quote: ["First.", ""]}
+)"),
+            "rubrics/x.yaml:6:58: check 'a': 'quote' must not be empty");
 }
 
 TEST(RubricErrors, WorkdirMustBeAbsolute) {
