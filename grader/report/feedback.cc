@@ -18,6 +18,14 @@ std::string Points(double p) {
   return s;
 }
 
+// A sentence of the assignment as a Markdown quote line (a line break in
+// it stays inside the quote).
+std::string QuoteLine(const std::string& sentence) {
+  std::string out = "The assignment: \"";
+  for (char ch : sentence) out += ch == '\n' ? std::string("\n> ") : std::string(1, ch);
+  return out + "\"";
+}
+
 std::string Fence(const std::string& text) {
   std::string body = text.size() > kMaxOutputInFeedback
                          ? text.substr(0, kMaxOutputInFeedback) + "\n[... cut ...]"
@@ -83,6 +91,8 @@ std::string RenderFeedback(const Result& r, bool include_hidden) {
     std::string block = "### " + head + "\n\n";
     if (c.flaky) block += "This check passed only when rerun: the test is flaky.\n\n";
     if (!c.message.empty()) block += c.message + "\n\n";
+    for (const auto& q : c.quotes) block += "> " + QuoteLine(q) + "\n";
+    if (!c.quotes.empty()) block += "\n";
     if (!c.expected.empty()) block += "- **Expected:** " + c.expected + "\n";
     if (!c.student.empty()) block += "- **Yours:** " + c.student + "\n";
     if (!c.reference.empty()) block += "- **Reference:** " + c.reference + "\n";

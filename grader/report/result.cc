@@ -36,6 +36,7 @@ json CheckToJson(const CheckResult& c) {
   if (!c.output.empty()) j["output"] = c.output;
   if (c.insight) j["insight"] = true;
   if (c.flaky) j["flaky"] = true;
+  if (!c.quotes.empty()) j["quote"] = c.quotes;
   return j;
 }
 
@@ -129,6 +130,7 @@ Result ResultFromJson(const json& j) {
       cr.visibility = Get<std::string>(c, "visibility", "visible");
       cr.insight = Get<bool>(c, "insight", false);
       cr.flaky = Get<bool>(c, "flaky", false);
+      cr.quotes = Get<std::vector<std::string>>(c, "quote", std::vector<std::string>{});
       r.checks.push_back(std::move(cr));
     }
     const json late = Get<json>(j, "late", json::object());

@@ -34,6 +34,9 @@ struct CheckResult {
   std::string visibility = "visible";
   bool insight = false;   // reported, never scored (0 points)
   bool flaky = false;     // passed only after a rerun
+  // The assignment's sentences this check's points come from (the
+  // rubric's `quote:`), so a student can see which sentence was missed.
+  std::vector<std::string> quotes;
 };
 
 struct PartResult {

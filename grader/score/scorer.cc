@@ -24,6 +24,7 @@ class Evaluator {
     r.id = check.id;
     r.part = check.part;
     r.title = check.title;
+    r.quotes = check.quotes;
     r.max_score = check.points;
     r.insight = check.points == 0;
     r.visibility = rubric::VisibilityName(check.visibility);

@@ -2,6 +2,7 @@
 // names, refs and error messages are attacker-controlled.
 #include <gtest/gtest.h>
 
+#include "report/feedback.h"
 #include "report/gradebook.h"
 #include "report/text.h"
 #include "report_test_results.h"
@@ -69,6 +70,34 @@ TEST(Gradebook, SortedRowsPartColumnsAndEmptyScoresForErrors) {
 TEST(Gradebook, SameResultsSameBytesWhateverTheOrder) {
   const auto a = testing::Graded("alice"), b = testing::Graded("bob", 1, 2);
   EXPECT_EQ(RenderGradebookCsv({a, b}), RenderGradebookCsv({b, a}));
+}
+
+}  // namespace
+}  // namespace ipc::report
+
+namespace ipc::report {
+namespace {
+
+// "Which sentence of the assignment did I break?": a check that did not
+// pass shows the sentences its points come from, and result.json keeps them.
+TEST(Feedback, AFailedCheckQuotesTheAssignmentSentencesItsPointsComeFrom) {
+  Result r = testing::Graded("alice", 5, 5);
+  for (auto& c : r.checks) {
+    if (c.id == "usr1") c.quotes = {"Print a message when the signal arrives.", "Then exit 0."};
+    if (c.id == "gitignore") c.quotes = {"Ignore the build output."};
+  }
+  const std::string md = RenderFeedback(r);
+  EXPECT_NE(md.find("> The assignment: \"Print a message when the signal arrives.\"\n"
+                    "> The assignment: \"Then exit 0.\"\n"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("Ignore the build output."), std::string::npos) << "a passed check quotes nothing";
+  const Result back = ResultFromJson(ToJson(r));
+  for (const auto& c : back.checks) {
+    if (c.id == "usr1") {
+      EXPECT_EQ(c.quotes.size(), 2u);
+    }
+  }
 }
 
 }  // namespace
