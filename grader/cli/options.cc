@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <iostream>
 #include <thread>
 
 #include "checks/check_type.h"
@@ -45,6 +46,9 @@ void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
                   "Environment variable holding the HTTPS token (never pass a token itself)")
       ->capture_default_str();
   cmd->add_option("--ssh-key", o->ssh_key, "Private key for ssh:// sources (default: ssh-agent)");
+  cmd->add_flag("--require-userns", o->require_userns,
+                "Refuse to grade (exit 2) unless the engine maps container root to an "
+                "unprivileged host user (userns-remap or rootless)");
 }
 
 rubric::Rubric LoadAndValidateRubric(const std::string& path) {
@@ -65,6 +69,20 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   // containers (their owner is alive). Done before any run starts.
   auto reap = std::async(std::launch::async, [runner] { runner->ReapLeftovers(); });
   s->env.engine_userns = runner->UserNamespaces();
+  // Said once, first: what stands between a submission's root and the host.
+  const std::string& userns = s->env.engine_userns;
+  const bool mapped = userns == "userns-remap" || userns == "rootless";
+  std::cerr << "grader: engine " << runner->EngineName() << ": "
+            << (mapped ? "container root is an unprivileged host user (" + userns + ")"
+                       : "container root is host root (user namespaces: " + userns +
+                             "); capabilities, seccomp and a read-only image contain it")
+            << "\n";
+  if (o.require_userns && !mapped) {
+    throw Fatal("--require-userns: the engine runs containers without a user namespace (" +
+                userns + "). Fix: start dockerd with --userns-remap=default (or "
+                "{\"userns-remap\": \"default\"} in /etc/docker/daemon.json), or use rootless "
+                "Docker or podman (docs/SECURITY.md)");
+  }
   s->fetcher = fetch::MakeGitFetcher();
   std::string cache = o.cache_dir;
   if (cache.empty()) {

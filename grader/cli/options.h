@@ -22,6 +22,7 @@ struct CommonOptions {
   std::string cache_dir;    // default: ~/.cache/ipc-grader
   std::string token_env = "IPC_GRADER_TOKEN";
   std::string ssh_key;
+  bool require_userns = false;  // refuse an engine whose container root is host root
 };
 
 void AddCommonOptions(CLI::App* cmd, CommonOptions* o);
