@@ -92,8 +92,10 @@ fi
 declare -a times=()
 for ((i = 1; i <= runs; i++)); do
   t0=$(date +%s.%N)
+  # --force: every run observes everything again (a reused observation
+  # would repeat the first run's verdicts, not measure repeatability).
   "$grader" grade --student "$fixture" --rubric "$rubric" --out "$work/runs/$i" \
-    --cache "$work/cache" "$source_url" >"$work/run-$i.log" 2>&1 || true
+    --cache "$work/cache" --force "$source_url" >"$work/run-$i.log" 2>&1 || true
   t1=$(date +%s.%N)
   times+=("$(python3 -c "print(f'{$t1 - $t0:.2f}')")")
   printf 'reliability: run %2d/%d  %6s s\n' "$i" "$runs" "${times[-1]}"
