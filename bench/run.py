@@ -176,11 +176,39 @@ def main():
             print(f"  -j {j}: {w:6.1f} s  {60 * n / w:6.1f} subs/min  host CPU {100 * c / w:4.1f}%"
                   f"  machine CPU {LAST_MACHINE_CPU[0] / n:.2f} s/sub")
 
-        # A TA's rerun of one student, warm cache.
+        # Regrades that reuse observations (issue 18), against the full
+        # regrade above (--force: everything observed again).
+        print(f"\nregrades reusing observations (full regrade, --force: {gw:.1f} s):")
+        rub = work / "rubric"
+        rub.mkdir()
+        shutil.copy(ROOT / "rubrics/ipc-project.txt", rub / "ipc-project.txt")
+        text = (ROOT / "rubrics/ipc-project.yaml").read_text()
+        (rub / "scoring.yaml").write_text(text + "\n# a scoring-only edit\n")
+        anchor = '      - {name: treasure, stdin: "treasure.txt", expect: content}\n'
+        assert anchor in text, "bench: the cat matrix's first case moved; update bench/run.py"
+        (rub / "one-check.yaml").write_text(text.replace(
+            anchor, anchor + '      - {name: treasure-tab, stdin: "\\ttreasure.txt", expect: content}\n'))
+        for label, name in (("scoring-only edit (a comment)", "scoring.yaml"),
+                            ("one container check edited (a cat case)", "one-check.yaml")):
+            o = work / f"ipc-{name}"
+            w, _, rc, log = run([str(grader), "batch", "--roster", str(roster), "--out", str(o),
+                                 "-j", str(a.compare_jobs), "--cache", str(cache),
+                                 "--rubric", str(rub / name)])
+            ran = sum(json.loads(f.read_text()).get("timing", {}).get("boxes.run", 0)
+                      for f in o.glob("*/result.json"))
+            same = verdicts(o) == v if name == "scoring.yaml" else None
+            print(f"  {label:<42}{w:6.1f} s  {gw / w:6.1f}x faster  {100 * w / gw:5.1f}% of full"
+                  f"  boxes run: {ran:.0f}" + ("" if same is None else f"  same verdicts: {same}"))
+
+        # A TA's rerun of one student, warm cache: nothing changed, so every
+        # observation is reused; and with --force, everything observed again.
         first = next(iter(sorted(v)))
         w, _, _, _ = run([str(grader), "batch", "--roster", str(roster), "--out", str(out),
                           "--only", first, "--cache", str(cache)])
-        print(f"\nTA rerun of one student (--only, warm cache): {w:.1f} s")
+        wf, _, _, _ = run([str(grader), "batch", "--roster", str(roster), "--out", str(out),
+                           "--only", first, "--cache", str(cache), "--force"])
+        print(f"\nTA rerun of one student (--only, warm cache): {w:.1f} s reusing observations, "
+              f"{wf:.1f} s with --force")
 
         # Flakes: a student whose verdicts differ between any two runs.
         flaky = sorted(s for s in v if len({tuple(r.get(s, ())) for r in runs.values()}) > 1)
