@@ -13,6 +13,7 @@
 #include "fetch/fetcher.h"
 #include "pipeline/grade.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace ipc::batch {
 namespace {
@@ -24,13 +25,6 @@ struct Record {
 };
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-std::string Trim(std::string s) {
-  while (!s.empty() && IsBlank(s.back())) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && IsBlank(s[i])) ++i;
-  return s.substr(i);
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -52,18 +46,18 @@ class CsvReader {
     bool after_quote = false;
     for (;;) {
       if (pos_ >= text_.size()) {
-        rec.fields.push_back(quoted ? field : Trim(field));
+        rec.fields.push_back(quoted ? field : Trim(field, kBlanks));
         return rec;
       }
       const char c = text_[pos_++];
       if (c == '\r' || c == '\n') {
         if (c == '\r' && pos_ < text_.size() && text_[pos_] == '\n') ++pos_;
         ++line_;
-        rec.fields.push_back(quoted ? field : Trim(field));
+        rec.fields.push_back(quoted ? field : Trim(field, kBlanks));
         return rec;
       }
       if (c == ',') {
-        rec.fields.push_back(quoted ? field : Trim(field));
+        rec.fields.push_back(quoted ? field : Trim(field, kBlanks));
         field.clear();
         quoted = after_quote = false;
         continue;
@@ -76,7 +70,7 @@ class CsvReader {
         }
         continue;
       }
-      if (c == '"' && Trim(field).empty() && !quoted) {
+      if (c == '"' && Trim(field, kBlanks).empty() && !quoted) {
         if (!ReadQuoted(&field, &rec)) {
           rec.fields.push_back(field);
           return rec;

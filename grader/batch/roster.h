@@ -3,8 +3,8 @@
 // with extra columns works as is).
 //
 //   student,repo,ref
-//   alice,https://gitlab.example.edu/alice/ipc-project.git,
-//   bob,/srv/submissions/bob,final part1
+//   alice,https://gitlab.example.edu/alice/project.git,
+//   bob,/srv/submissions/bob,final v1
 //
 // RFC 4180 (quoted fields, "" inside quotes, line breaks inside quotes, CRLF
 // or LF); a UTF-8 byte-order mark is ignored; blank lines are skipped;

@@ -153,7 +153,8 @@ std::unique_ptr<Outcome> MissingStep(const Evidence& ev,
   if (step != nullptr && step->process.error.rfind("not run: ", 0) == 0) {
     // Its box could not be made, or the time ran out before it: the grader
     // could not observe it (the batch's error list shows it to staff).
-    return std::make_unique<Outcome>(Outcome::Error("the grader " + step->process.error));
+    return std::make_unique<Outcome>(Outcome::Error(
+        "the grader could not observe this check: its step was " + step->process.error));
   }
   if (step != nullptr) return nullptr;
   std::string why = ev.report == nullptr

@@ -83,7 +83,7 @@ class PlanBuilder {
 
 struct Evidence {
   const fetch::Snapshot* snapshot = nullptr;  // the graded ref
-  // Other refs the rubric names (e.g. "part1"); missing ones are absent.
+  // Other refs the rubric names (e.g. "milestone1"); missing ones are absent.
   std::map<std::string, fetch::Snapshot> other_refs;
   std::map<std::string, std::string> other_ref_errors;
   const protocol::Report* report = nullptr;   // null: container gave none
@@ -125,8 +125,11 @@ class CheckType {
   virtual void Plan(const rubric::Check& /*check*/,
                     const rubric::Rubric& /*rubric*/,
                     PlanBuilder& /*plan*/) const {}
-  // Refs other than the graded one that Score needs (e.g. "part1").
+  // Refs other than the graded one that Score needs (e.g. "milestone1").
   virtual std::vector<std::string> ExtraRefs(const rubric::Check& check) const;
+  // Whether the type judges the ref a check's common `ref:` names; a type
+  // that would silently judge the graded ref instead refuses the key.
+  virtual bool GradesOtherRefs() const { return false; }
   virtual Outcome Score(const rubric::Check& check,
                         const Evidence& evidence) const = 0;
 };

@@ -18,7 +18,7 @@
 //   - no process the job's own commands started ran beside it, except the
 //     shells waiting for it (something beside it could change the files it
 //     reads while it runs). What a test script started, and left running,
-//     is the tests' own: a daemon a listener left behind does not void the
+//     is the tests' own: a daemon a server left behind does not void the
 //     next test.
 #pragma once
 
@@ -52,7 +52,9 @@ struct RunPolicy {
   // Variables that change how a shell, the dynamic linker or Python
   // behaves: names, or prefixes ending in '*'.
   std::vector<std::string> unsafe_env = DefaultUnsafeEnv();
-  std::string workdir = "/root";  // for PATH folders the job can write
+  // The rubric's workdir, for PATH folders the job can write ("" = none:
+  // only relative entries and the system folders count).
+  std::string workdir;
 
   static std::vector<std::string> DefaultUnsafeEnv();
 };
@@ -68,7 +70,7 @@ std::vector<int> ChangedByJob(const std::vector<protocol::TraceEvent>& trace,
                               const RunPolicy& policy);
 
 // The variables of `env` ("NAME=value") the policy refuses, as phrases:
-// "BASH_ENV", "PATH (with /root/bin, which the job can write)".
+// "BASH_ENV", "PATH (with /work/bin, which the job can write)".
 std::vector<std::string> UnsafeVariables(const std::vector<std::string>& env,
                                          const RunPolicy& policy);
 // Whether a variable name is one the policy refuses.

@@ -17,11 +17,13 @@ std::string StripWhitespace(const std::string& s) {
 
 Classified Classify(const protocol::ProcessResult& p, const std::string& refusal) {
   Classified c;
-  if (!p.started) return c;
+  // Timed out first: a case the probe skipped after its group's earlier
+  // cases timed out is reported timed out without having started.
   if (p.timed_out) {
     c.cls = OutcomeClass::kTimeout;
     return c;
   }
+  if (!p.started) return c;
   if (p.term_signal) {
     c.cls = OutcomeClass::kCrash;
     c.code = 128 + *p.term_signal;

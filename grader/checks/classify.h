@@ -1,6 +1,7 @@
-// Outcome classes for programs like cat.py: what a person would call the
-// result, so that honest variations (print("MEOW") with no message, the
-// contents stripped or written without a newline) compare equal.
+// Outcome classes for programs that print a file or refuse (path_cat
+// programs): what a person would call the result, so that honest variations
+// (print("REFUSED") with no message, the contents stripped or written
+// without a newline) compare equal.
 #pragma once
 
 #include <cstdint>
@@ -20,14 +21,15 @@ struct Classified {
   // kCrash: the kernel's OOM killer ended it (code 137). Not part of
   // SameOutcome: it only changes the words, never a comparison.
   bool out_of_memory = false;
-  // "printed ...", "refused (MEOW)", "crashed (exit 1)", "killed by the
+  // "printed ...", "refused (REFUSED)", "crashed (exit 1)", "killed by the
   // kernel: out of memory (...)". `memory_limit_mb`: the rubric's
   // limits.memory_mb, when the caller has the rubric.
   std::string Describe(const std::string& refusal,
                        std::optional<std::uint64_t> memory_limit_mb = std::nullopt) const;
 };
 
-// `refusal` is the prefix that means "refused" (MEOW in the assignment).
+// `refusal` is the prefix that means "refused" (the program's refusal word,
+// e.g. REFUSED).
 Classified Classify(const protocol::ProcessResult& p, const std::string& refusal);
 
 bool SameOutcome(const Classified& a, const Classified& b);

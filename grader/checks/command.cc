@@ -2,21 +2,23 @@
 // build), and judge what they did.
 //   run: [make]                  argv (a string runs through `bash -c`)
 //   expect_exit: 0
-//   produces: [listener]         files that must exist afterwards (the probe
+//   produces: [prog]             files that must exist afterwards (the probe
 //                                looks itself: no program of the image is
 //                                asked)
 //   files:                       written into the box first ({token} in a
-//     - {path: listener.c,       content becomes a per-submission secret
+//     - {path: prog.c,           content becomes a per-submission secret
 //        content: "..."}         string the submission cannot know)
 //   then:                        further commands, in the same box, after run
-//     - {run: [./listener], expect_stdout: "{token}"}
+//     - {run: [./prog], expect_stdout: "{token}"}
 //   from: pristine | CHECK       where the box starts: the tree as committed
 //                                (default), or where another command check's
 //                                box ended
-// The box is saved: other checks may start `from` it (the signal checks run
-// the listener this build made).
+// The box is saved: other checks may start `from` it (e.g. a signal check
+// runs the program this build made).
 // Points: all or nothing.
 #include <fmt/format.h>
+
+#include <cstdlib>
 
 #include "checks/types.h"
 
@@ -74,8 +76,27 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
       rubric::NodeReader fr(node, r.file(), r.what() + " file");
       protocol::FileOverlay f;
       f.path = fr.RequireString("path");
+      bool inside = !f.path.empty() && f.path[0] != '/';
+      for (std::size_t at = 0; inside && at <= f.path.size();) {
+        const std::size_t end = std::min(f.path.find('/', at), f.path.size());
+        const std::string part = f.path.substr(at, end - at);
+        if (part.empty() || part == "." || part == "..") inside = false;
+        at = end + 1;
+      }
+      if (!inside) fr.FailValue("path", "'path' must be a relative path inside the tree, e.g. src/x.c");
       f.content = fr.RequireString("content");
-      f.mode = static_cast<int>(fr.OptInt("mode").value_or(0644));
+      // An octal mode, as chmod takes it ("0755" or 755): YAML would read an
+      // unquoted 0755 as the decimal 755.
+      f.mode = 0644;
+      if (auto mode = fr.OptString("mode")) {
+        const bool octal = !mode->empty() && mode->size() <= 4 &&
+                           mode->find_first_not_of("01234567") == std::string::npos;
+        const long value = octal ? std::strtol(mode->c_str(), nullptr, 8) : -1;
+        if (value < 0 || value > 0777) {
+          fr.FailValue("mode", "'mode' must be an octal file mode from 0 to 0777, e.g. \"0755\"");
+        }
+        f.mode = static_cast<int>(value);
+      }
       fr.RejectUnknown();
       p.files.push_back(std::move(f));
     }

@@ -9,10 +9,10 @@
 // legitimate reads work.
 //   reference: cat                 a path_cat program of the rubric's
 //                                  `programs:` (its folder and refusal word)
-//   user:      garfield            the unprivileged user the set-up creates
+//   user:      alice               the unprivileged user the set-up creates
 //   setup:     "useradd ...; chgrp ..."   bash, as root
-//   secret:    ../secret.txt       name given on stdin that must be refused
-//   legit:     treasure.txt        a name that should be readable
+//   secret:    ../private.txt      name given on stdin that must be refused
+//   legit:     notes.txt           a name that should be readable
 //   data_files: true               the rubric's data files where missing
 // All of it runs in one box of the grader's own, before any student code.
 // Points: usually 0 (an insight: always passes once it could be observed).
@@ -24,7 +24,7 @@
 #include <cctype>
 #include <cerrno>
 
-
+#include "util/strings.h"
 
 namespace ipc::checks {
 namespace {
@@ -35,6 +35,7 @@ constexpr std::size_t kOutputCap = 16 * 1024;
 struct Params {
   std::string user;
   std::vector<std::string> reference;  // argv, tool first
+  std::string source;                  // the program's file in the submission
   std::string secret;
   std::string legit;
   std::string folder;
@@ -61,6 +62,7 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   const auto* cat = std::get_if<reference::CatSpec>(&program.spec);
   if (cat == nullptr) r.FailValue("reference", "dd_insight's reference must be a path_cat program");
   p.reference = reference::ReferenceArgv(program.spec);
+  p.source = program.source;
   p.folder = cat->folder;
   p.refusal = cat->refusal;
   p.secret = r.RequireString("secret");
@@ -84,7 +86,7 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   return p;
 }
 
-// "litterbox/../secret.txt" -> "secret.txt", lexically.
+// "data/../private.txt" -> "private.txt", lexically.
 std::string DisplayPath(const std::string& path) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -131,14 +133,7 @@ struct CatRun {
   std::string text;  // what it printed, trimmed
 };
 
-std::string Trim(const std::string& s) {
-  const char* ws = " \t\r\n";
-  const auto b = s.find_first_not_of(ws);
-  if (b == std::string::npos) return "";
-  return s.substr(b, s.find_last_not_of(ws) - b + 1);
-}
-
-// The errno of a refusal, from Python's "[Errno N] ..." in the MEOW line.
+// The errno of a refusal, from Python's "[Errno N] ..." in the refusal line.
 std::optional<int> ErrnoIn(const std::string& text) {
   const auto at = text.find("[Errno ");
   if (at == std::string::npos) return std::nullopt;
@@ -395,9 +390,10 @@ class DdInsight : public CheckType {
     o.student = fmt::format("su -: {} {}, {} {}; repository folder: {} {}, {} {}", sp.secret,
                             Short(su_secret), sp.legit, Short(su_legit), sp.secret,
                             Short(repo_secret), sp.legit, Short(repo_legit));
-    o.reference =
+    o.reference = fmt::format(
         "the reference cat was run in both places (the insight is about the set-up, "
-        "not your cat.py)";
+        "not your {})",
+        p.source);
     const bool scored = c.points > 0;
     o.status = !scored || real ? report::CheckStatus::kPass : report::CheckStatus::kFail;
     o.fraction = !scored || real ? 1 : 0;

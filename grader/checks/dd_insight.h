@@ -1,6 +1,6 @@
 // dd_insight: is the assignment's distrustful decomposition protection real
-// (the kernel refuses garfield: EACCES) or an accident of `su -` moving the
-// working directory to garfield's home (ENOENT)? (dd_insight.cc)
+// (the kernel refuses the user, e.g. alice: EACCES) or an accident of `su -`
+// moving the working directory to alice's home (ENOENT)? (dd_insight.cc)
 #pragma once
 
 #include <memory>

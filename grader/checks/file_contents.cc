@@ -1,15 +1,15 @@
 // file_contents: a file of the repository holds given text.
-//   file: secret.txt
-//   equals: "Hey! This is a secret!"   compared with CRLF read as LF and the
+//   file: notes.txt
+//   equals: "Remember the milk."       compared with CRLF read as LF and the
 //                                      surrounding whitespace of both removed
 //   exact: true                        (with equals) compare the bytes as they are
-//   matches: '(^|\n)compile:...'       or: an ECMAScript regex searched in the file
+//   matches: '(^|\n)compile:...'       or: a regex searched in the file (RE2 syntax,
+//                                      checks/rubric_regex.h)
 // Exactly one of equals / matches. The file must be a regular file (not a
 // link) holding valid UTF-8.
 #include <fmt/format.h>
 
-#include <regex>
-
+#include "checks/rubric_regex.h"
 #include "checks/types.h"
 #include "report/text.h"
 #include "rubric/yaml_scalar.h"
@@ -17,17 +17,8 @@
 namespace ipc::checks {
 namespace {
 
-// libstdc++'s default regex executor recurses once per character consumed
-// and overflows the stack on a line of ~10 KB (less under ASan), so a
-// student's Makefile could crash the grader. Its breadth-first executor
-// (the __polynomial extension) uses no recursion per character and
-// polynomial time; it refuses back-references, which Validate reports.
-// Its cost is still input x pattern per starting position, hence the cap.
-#if defined(__GLIBCXX__)
-constexpr auto kRegexFlags = std::regex::ECMAScript | std::regex_constants::__polynomial;
-#else
-constexpr auto kRegexFlags = std::regex::ECMAScript;
-#endif
+// The search itself is linear in the file (RE2); the cap keeps what a
+// report quotes and what a rubric means by "a text file" small.
 constexpr std::size_t kMaxSearchBytes = 64 * 1024;
 
 struct Params {
@@ -35,7 +26,7 @@ struct Params {
   std::optional<std::string> equals;
   bool exact = false;
   std::optional<std::string> matches;
-  std::regex regex;
+  std::optional<RubricRegex> regex;
 };
 
 Params Parse(const rubric::Check& check) {
@@ -43,7 +34,7 @@ Params Parse(const rubric::Check& check) {
   Params p;
   p.file = r.RequireString("file");
   if (p.file.empty() || p.file.front() == '/') {
-    r.FailValue("file", "'file' must be a path inside the repository, e.g. secret.txt");
+    r.FailValue("file", "'file' must be a path inside the repository, e.g. notes.txt");
   }
   p.equals = r.OptString("equals");
   p.matches = r.OptString("matches");
@@ -56,12 +47,13 @@ Params Parse(const rubric::Check& check) {
   if (exact && p.matches) r.FailKey("exact", "'exact' applies to 'equals' only");
   p.exact = exact.value_or(false);
   if (p.matches) {
-    try {
-      p.regex = std::regex(*p.matches, kRegexFlags);
-    } catch (const std::regex_error& e) {
+    std::string error;
+    p.regex = RubricRegex::Compile(*p.matches, &error);
+    if (!p.regex) {
       r.FailValue("matches", "bad regular expression " + rubric::scalar::Quote(*p.matches) + ": " +
-                                 e.what() +
-                                 " (ECMAScript syntax; back-references are not supported)");
+                                 error +
+                                 " (RE2 syntax; back-references and look-around are not "
+                                 "supported)");
     }
   }
   return p;
@@ -185,15 +177,7 @@ class FileContents : public CheckType {
       o = Outcome::Fail(fmt::format("{} is {} bytes, too large to search (limit {} bytes)", p.file,
                                     data.size(), kMaxSearchBytes));
     } else {
-      bool found = false;
-      try {
-        found = std::regex_search(data, p.regex);
-      } catch (const std::regex_error& e) {
-        // error_complexity / error_stack: the grader's limit, not the student's fault.
-        o = Outcome::Error(std::string("the pattern could not be searched: ") + e.what());
-        o.expected = expected;
-        return o;
-      }
+      const bool found = p.regex->FoundIn(data);
       o = found ? Outcome::Pass()
                 : Outcome::Fail(
                       fmt::format("{} does not contain what the check asks for: no match for the "

@@ -1,9 +1,10 @@
 // files_present: the repository holds these paths at the graded ref.
-//   files: [.gitignore, litterbox/treasure.txt, litterbox/]   (trailing / = folder)
+//   files: [.gitignore, data/notes.txt, data/]   (trailing / = folder)
 //   partial: true        points in proportion to the files present
 #include <algorithm>
 
 #include "checks/types.h"
+#include "util/strings.h"
 
 namespace ipc::checks {
 namespace {
@@ -57,26 +58,19 @@ class FilesPresent : public CheckType {
       if (!why.empty()) problems.push_back(why);
     }
     Outcome o;
-    o.expected = "present: " + Join(p.files);
+    o.expected = "present: " + Join(p.files, ", ");
     const double present = static_cast<double>(p.files.size() - problems.size());
     if (problems.empty()) {
       o = Outcome::Pass();
-      o.expected = "present: " + Join(p.files);
+      o.expected = "present: " + Join(p.files, ", ");
       o.student = "all present";
       return o;
     }
     o.status = report::CheckStatus::kFail;
     o.fraction = p.partial ? present / static_cast<double>(p.files.size()) : 0;
-    o.student = Join(problems);
-    o.message = "Add or fix in the repository at the graded ref: " + Join(problems) + ".";
+    o.student = Join(problems, ", ");
+    o.message = "Add or fix in the repository at the graded ref: " + Join(problems, ", ") + ".";
     return o;
-  }
-
- private:
-  static std::string Join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-    return s;
   }
 };
 

@@ -1,5 +1,5 @@
 // gitignore: the repository's .gitignore makes git ignore these names.
-//   entries: [listener, output.log, .bash_history, "*.pyc"]
+//   entries: [prog, run.log, .bash_history, "*.pyc"]
 //   file: .gitignore     the ignore file to read (entries are relative to
 //                        its folder)
 //   partial: true        points in proportion to the entries covered
@@ -7,9 +7,9 @@
 // An entry is covered when git, reading only that file, would ignore what
 // the entry names (checks/glob.h has the rules). Each entry becomes a few
 // sample paths that must all be ignored:
-//   - a plain name (listener) is the file of that name at the top of the
-//     folder, where the assignment creates it: `listener`, `/listener`,
-//     `**/listener` and `listen*` cover it; `listener/` (folders only) does not;
+//   - a plain name (prog) is the file of that name at the top of the
+//     folder, where the assignment creates it: `prog`, `/prog`,
+//     `**/prog` and `pro*` cover it; `prog/` (folders only) does not;
 //   - a name with wildcards ("*.pyc") is sampled at the top and in a
 //     subfolder, because such files appear anywhere (__pycache__/): `*.pyc`
 //     and `**/*.pyc` cover it; `/*.pyc` (top level only) does not;
@@ -20,6 +20,7 @@
 #include "checks/glob.h"
 #include "checks/types.h"
 #include "rubric/yaml_scalar.h"
+#include "util/strings.h"
 
 namespace ipc::checks {
 namespace {
@@ -214,13 +215,6 @@ class Gitignore : public CheckType {
     o.student = (covered.empty() ? "" : "ignored: " + Join(covered, ", ") + "; ") +
                 "not ignored: " + Join(missing, ", ");
     return o;
-  }
-
- private:
-  static std::string Join(const std::vector<std::string>& v, const char* sep) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
   }
 };
 

@@ -91,7 +91,7 @@ struct JobView {
   std::string problem;
 };
 
-// " at part1" for a check graded at another ref, "" at the graded one.
+// " at milestone1" for a check graded at another ref, "" at the graded one.
 std::string AtRef(const rubric::Check& c) { return c.ref.empty() ? "" : " at " + c.ref; }
 
 void Inspect(const rubric::Check& c, const Params& p, const fetch::Snapshot& snap,
@@ -146,7 +146,7 @@ bool Passed(const protocol::ProcessResult& pr) {
   return pr.started && !pr.timed_out && !pr.term_signal && pr.exit_code == 0;
 }
 
-// "`./test_cat.sh` (exit 1)", naming the command running when it stopped.
+// "`./test_prog.sh` (exit 1)", naming the command running when it stopped.
 std::string WhereItStopped(const protocol::ProcessResult& pr,
                            const std::vector<std::string>& lines) {
   const auto at = LastStartedCommand(pr.stdout_data, lines);
@@ -194,11 +194,23 @@ std::string List(const std::vector<std::string>& items) {
   return out;
 }
 
+// Whether a line of the job's script (or before_script) runs `script`.
+bool NamedInJob(const CiJob& job, const std::string& script) {
+  for (const auto* lines : {&job.before_script, &job.script}) {
+    for (const auto& line : *lines) {
+      if (CommandRunsScript(line, script)) return true;
+    }
+  }
+  return false;
+}
+
 // One sentence per required script that did not pass in the job.
 std::vector<std::string> ScriptVerdicts(const rubric::Check& c, const Params& p, const JobView& v,
                                         const fetch::Snapshot& snap,
-                                        const protocol::StepResult& step, bool job_passed) {
+                                        const protocol::StepResult& step, bool job_passed,
+                                        const std::string& workdir) {
   RunPolicy policy;
+  policy.workdir = workdir;
   for (const auto& s : p.scripts) {
     const auto text = snap.ReadFile(s);
     policy.committed_sha256.push_back(text ? Sha256Hex(*text) : "");
@@ -227,6 +239,12 @@ std::vector<std::string> ScriptVerdicts(const rubric::Check& c, const Params& p,
         out.push_back(fmt::format("{} was not run: it is commented out in {}{} (line {}: `{}`); "
                                   "uncomment it so CI runs it{}",
                                   s, kCiFile, AtRef(c), commented->line, commented->text, absent));
+      } else if (!job_passed && NamedInJob(*v.job, s)) {
+        // The line is there: the job stopped before it (its failure is
+        // said on its own); telling the student to add it would be wrong.
+        out.push_back(fmt::format("{} was not reached: job '{}'{} stopped before the line that "
+                                  "runs it",
+                                  s, v.job->name, AtRef(c)));
       } else {
         out.push_back(fmt::format("{} was not run by job '{}'{}: add `- ./{}` to its script{}", s,
                                   v.job->name, AtRef(c), s, absent));
@@ -275,6 +293,7 @@ class GitlabCi : public CheckType {
   void Validate(const rubric::Check& c, const rubric::Rubric& rubric) const override {
     Parse(c, rubric);
   }
+  bool GradesOtherRefs() const override { return true; }
 
   void Plan(const rubric::Check& c, const rubric::Rubric& rubric,
             PlanBuilder& plan) const override {
@@ -348,7 +367,7 @@ class GitlabCi : public CheckType {
     const int attempts = static_cast<int>(step->earlier_attempts.size()) + 1;
     const int allowed = p.reruns + 1;
     const bool job_passed = Passed(last);
-    const auto verdicts = ScriptVerdicts(c, p, v, *snap, *step, job_passed);
+    const auto verdicts = ScriptVerdicts(c, p, v, *snap, *step, job_passed, ev.rubric->workdir);
     std::vector<std::string> dropped;
     Environment(p, v, ev.rubric->workdir, &dropped);
 

@@ -2,14 +2,16 @@
 
 #include <cstring>
 
+#include "util/strings.h"
+
 namespace ipc::checks {
 namespace {
 
 bool IsBlank(char ch) { return ch == ' ' || ch == '\t'; }
 
 // Characters that may stand right before / after a script name for it to
-// count as a word of its own: `./test_cat.sh`, `"test_cat.sh"`,
-// `test_cat.sh;`, but not `mytest_cat.sh` or `test_cat.sh.bak`.
+// count as a word of its own: `./test_prog.sh`, `"test_prog.sh"`,
+// `test_prog.sh;`, but not `mytest_prog.sh` or `test_prog.sh.bak`.
 bool WordBefore(char ch) { return std::strchr(" \t\n/'\"`;&|(=", ch) != nullptr; }
 bool WordAfter(char ch) { return std::strchr(" \t\n'\"`;&|)", ch) != nullptr; }
 
@@ -85,13 +87,6 @@ std::string YamlComment(const std::string& line) {
   return "";
 }
 
-std::string Trim(const std::string& s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && (IsBlank(s[b]) || s[b] == '\r')) ++b;
-  while (e > b && (IsBlank(s[e - 1]) || s[e - 1] == '\r')) --e;
-  return s.substr(b, e - b);
-}
-
 }  // namespace
 
 bool CommandRunsScript(const std::string& command, const std::string& name) {
@@ -109,7 +104,7 @@ std::optional<CommentedOut> FindCommentedOut(const std::string& yaml_text,
     ++number;
     // A '#' inside a block scalar (`- |`) is not a YAML comment, but it is
     // a shell comment in that command, so the same scan covers both.
-    if (ContainsWord(YamlComment(line), name)) return CommentedOut{number, Trim(line)};
+    if (ContainsWord(YamlComment(line), name)) return CommentedOut{number, Trim(line, " \t\r")};
     start = end + 1;
   }
   return std::nullopt;

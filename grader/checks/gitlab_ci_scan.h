@@ -12,7 +12,7 @@
 namespace ipc::checks {
 
 // Whether `command` (one script entry, possibly several lines) runs the
-// script `name`: `./test_cat.sh`, `bash test_cat.sh`, `/root/test_cat.sh`...
+// script `name`: `./test_prog.sh`, `bash test_prog.sh`, `/work/test_prog.sh`...
 // The name must stand as a word (after '/', a blank, a quote or an
 // operator), outside a shell comment.
 bool CommandRunsScript(const std::string& command, const std::string& name);
@@ -24,7 +24,7 @@ struct CommentedOut {
 
 // The first comment in `yaml_text` (a YAML comment, or a shell comment
 // inside a multi-line command) that mentions `name` as a word, e.g.
-// `    # - ./test_full_dd.sh`.
+// `    # - ./test_prog.sh`.
 std::optional<CommentedOut> FindCommentedOut(const std::string& yaml_text,
                                              const std::string& name);
 

@@ -1,5 +1,6 @@
 #include "checks/glob.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -173,7 +174,15 @@ bool IgnoreRule::Matches(std::string_view path, bool is_dir) const {
     const std::size_t slash = path.rfind('/');
     return WildMatch(pattern, slash == std::string_view::npos ? path : path.substr(slash + 1));
   }
-  return WildMatch(pattern, path);
+  if (pattern.size() > kMaxPatternBytes) return false;
+  // As git's match_pathname: the bytes before the first wildcard are
+  // compared as they are, and only the rest goes through wildmatch. That
+  // changes what a "**" right after them means: "x**/*" is "x" then "**/*",
+  // which matches "x" itself and "x.pyc", where wildmatch alone would read
+  // "x", '*', "/*".
+  const std::size_t literal = std::min(pattern.find_first_of("*?[\\"), pattern.size());
+  if (path.substr(0, literal) != std::string_view(pattern).substr(0, literal)) return false;
+  return WildMatch(std::string_view(pattern).substr(literal), path.substr(literal));
 }
 
 std::optional<IgnoreRule> ParseIgnoreLine(std::string_view line, int number) {

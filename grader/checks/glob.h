@@ -1,7 +1,7 @@
 // Git's ignore-pattern language, for the repository checks (gitignore,
 // not_committed): the students' .gitignore is judged by what git would do
-// with it, not by string comparison, so `/listener`, `**/*.pyc` or `*.py[co]`
-// count and `listener/` (a folder only) does not count for a file.
+// with it, not by string comparison, so `/prog`, `**/*.pyc` or `*.py[co]`
+// count and `prog/` (a folder only) does not count for a file.
 //
 // Semantics follow gitignore(5) and git's wildmatch with WM_PATHNAME:
 //  - a UTF-8 byte-order mark at the start is skipped;
@@ -15,6 +15,10 @@
 //    (a leading '/' only says so);
 //  - '*' and '?' never match '/'; "**/", "/**/" and "/**" span folders; "**"
 //    anywhere else is '*'; [a-z], [!a-z], [^a-z] and [[:alpha:]] classes;
+//  - as in git, an anchored pattern's bytes before its first wildcard are
+//    compared first and only the rest is a glob, so "x**/*" reads as "x" then
+//    "**/*" and matches "x" and "x.pyc" (tests/unit/checks_gitignore_diff_test
+//    holds the matcher to `git check-ignore`);
 //  - the last matching pattern wins, and nothing inside an ignored folder can
 //    be re-included.
 // Only one ignore file is read: .git/info/exclude, core.excludesFile and

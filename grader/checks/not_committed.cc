@@ -1,10 +1,10 @@
 // not_committed: nothing at the graded ref matches these patterns (built
 // binaries, logs, shell history, Python caches).
-//   patterns: [listener, output.log, .bash_history, "*.pyc", __pycache__/]
+//   patterns: [prog, run.log, .bash_history, "*.pyc", __pycache__/]
 //
 // Patterns are gitignore patterns (checks/glob.h) matched against every path
 // of the snapshot: one without an inner '/' matches a name at any depth
-// (`listener` finds src/listener), a trailing '/' matches a folder and so
+// (`prog` finds src/prog), a trailing '/' matches a folder and so
 // everything under it. A committed folder is reported once, as the folder,
 // not file by file: `git rm -r --cached` fixes it in one command.
 #include <fmt/format.h>

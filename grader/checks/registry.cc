@@ -46,6 +46,9 @@ std::vector<std::string> TypeNames() {
 }
 
 void ValidateChecks(const rubric::Rubric& rubric) {
+  // Decoded whether or not a check names a program: a broken `programs:` or
+  // `mutants:` is the rubric's error now, not every grading's later.
+  (void)ProgramsOf(rubric);
   for (const auto& check : rubric.checks) {
     const CheckType* type = FindType(check.type);
     if (type == nullptr) {
@@ -56,6 +59,15 @@ void ValidateChecks(const rubric::Rubric& rubric) {
           check.where.ToString() + ": check '" + check.id + "': unknown type '" +
           check.type + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
           "; known types: " + known);
+    }
+    if (!check.ref.empty() && !type->GradesOtherRefs()) {
+      std::string able;
+      for (const auto& n : TypeNames()) {
+        if (FindType(n)->GradesOtherRefs()) able += (able.empty() ? "" : ", ") + n;
+      }
+      throw rubric::RubricError(check.where.ToString() + ": check '" + check.id + "': type '" +
+                                check.type + "' judges the graded ref only; remove 'ref: " +
+                                check.ref + "' (types that grade another ref: " + able + ")");
     }
     type->Validate(check, rubric);
   }

@@ -1,17 +1,17 @@
 // signal: start a program, wait until it is ready (its handlers installed,
 // or blocked in pause()), send a signal, and compare what it printed and how
 // it ended with the reference run under the same conditions.
-//   program:   [./listener]
-//   reference: listener            a program of the rubric's `programs:`
+//   program:   [./prog]
+//   reference: prog                a program of the rubric's `programs:`
 //   from:      build               the command check whose box it starts
 //                                  from (where the program was built);
 //                                  default: the tree as committed
-//   signal:    SIGUSR1
-//   ready:     [SIGINT, SIGUSR1]   handlers that mean "ready" (default: signal)
-//   stdout:    [file, pipe, pty]   stdout is a file in the assignment's test,
+//   signal:    SIGHUP
+//   ready:     [SIGINT, SIGHUP]    handlers that mean "ready" (default: signal)
+//   stdout:    [file, pipe, pty]   stdout may be a file in the assignment's test,
 //                                  where stdio is fully buffered (default: all)
 //   expect:                        optional, else "as the reference"
-//     output:    ["Listener PID: {pid}", "SIGUSR1 received!"]  in order
+//     output:    ["PID: {pid}", "SIGHUP received!"]  in order
 //     exit_code: 0                 or  signal: SIGTERM
 // Points: the fraction of stdout modes in which the program behaved.
 #include <fmt/format.h>
@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "checks/types.h"
+#include "util/strings.h"
 
 namespace ipc::checks {
 namespace {
@@ -42,7 +43,7 @@ struct Params {
 
 int ParseSignal(rubric::NodeReader& r, const YAML::Node& at, const std::string& name) {
   auto sig = SignalFromName(name);
-  if (!sig) r.Fail(at, "unknown signal '" + name + "' (write it as SIGUSR1, USR1 or 10)");
+  if (!sig) r.Fail(at, "unknown signal '" + name + "' (write it as SIGHUP, HUP or 1)");
   return *sig;
 }
 
@@ -52,7 +53,8 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   p.program = r.RequireStringList("program");
   if (YAML::Node ref = r.Child("reference"); ref && ref.IsSequence()) {
     r.FailValue("reference", "'reference' now names a program of the rubric's 'programs' (e.g. "
-                             "reference: listener), whose description configures ref-listener");
+                             "reference: prog), whose description configures its reference "
+                             "tool");
   }
   p.reference = reference::ReferenceArgv(RequireProgram(r, "reference", ProgramsOf(rubric)).spec);
   p.from = RequireEarlierCommand(r, "from", check, rubric);
@@ -251,11 +253,11 @@ class Signal : public CheckType {
     }
     Outcome o;
     o.expected = expected_text;
-    o.student = Join(students);
-    o.reference = Join(references);
+    o.student = Join(students, "; ");
+    o.reference = Join(references, "; ");
     o.fraction = p.modes.empty() ? 0 : static_cast<double>(passed) / static_cast<double>(p.modes.size());
     // What was seen while it waited, once (the same in every mode as a
-    // rule), even when it passed: a listener that loops instead of pausing
+    // rule), even when it passed: a program that loops instead of pausing
     // burns a core, and should hear it.
     std::string waiting;
     for (auto mode : p.modes) {
@@ -274,7 +276,7 @@ class Signal : public CheckType {
     for (const auto& [modes, why] : problems) {
       sentences.push_back(fmt::format("With stdout to a {}, after {} your program {}", modes, sig, why));
     }
-    o.message = Join(sentences) + ". " + Hint(p, ev, c) + (note.empty() ? "" : " " + note);
+    o.message = Join(sentences, "; ") + ". " + Hint(p, ev, c) + (note.empty() ? "" : " " + note);
     return o;
   }
 
@@ -308,11 +310,6 @@ class Signal : public CheckType {
     if (busy) seen += " (it loops instead of waiting in pause())";
     if (!so.ready) seen += "; the signal was sent after the wait ran out";
     return seen;
-  }
-  static std::string Join(const std::vector<std::string>& v) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
-    return s;
   }
   // One sentence of advice for the most common causes.
   static std::string Hint(const Params& p, const Evidence& ev, const rubric::Check& c) {

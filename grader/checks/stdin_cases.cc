@@ -1,21 +1,21 @@
 // stdin_cases: a matrix of crafted inputs fed on stdin to the student's
 // program and to the reference, under the same conditions, compared by
 // outcome class (content / refusal / crash + exit code / timeout).
-//   program:   [python, cat.py]     ({dir} = the workdir)
-//   reference: cat                  a path_cat program of the rubric's
+//   program:   [python, prog.py]    ({dir} = the workdir)
+//   reference: prog                 a path_cat program of the rubric's
 //                                   `programs:` (run as ref-cat)
-//   refusal:   MEOW                 output prefix that means "refused"
+//   refusal:   REFUSED              output prefix that means "refused"
 //                                   (default: the program's refusal word)
 //   setup:     "mkdir -p ..."       bash, as root, in the box before the runs
-//   setup_needs: [litterbox/]       what the set-up needs of the tree: when
+//   setup_needs: [data/]            what the set-up needs of the tree: when
 //                                   one is missing, a failed set-up is the
 //                                   submission's failure, not the grader's
-//   user:      garfield             run both programs as this user (optional)
-//   login_shell: false              `su - user -c` like test_full_dd.sh
+//   user:      alice                run both programs as this user (optional)
+//   login_shell: false              `su - user -c`, as a test may run it
 //   data_files: true                the rubric's data files where missing
 //   from:      pristine             or a command check's id
 //   cases:
-//     - {name: treasure, stdin: "treasure.txt", expect: content}
+//     - {name: notes, stdin: "notes.txt", expect: content}
 //     - {name: bad-utf8, stdin_hex: "ff0a"}
 //   expect (per case, optional): content | refusal | crash — the outcome the
 //   assignment requires, checked in addition to matching the reference.
@@ -32,6 +32,10 @@
 namespace ipc::checks {
 namespace {
 
+// Cases in a row that time out before the check's remaining cases are
+// reported timed out without being run (protocol Box::group_timeouts).
+constexpr int kTimeoutsBeforeSkipping = 3;
+
 constexpr double kDefaultTimeout = 5;
 constexpr std::size_t kOutputCap = 4096;  // bytes kept per stream of each run
 
@@ -46,7 +50,7 @@ struct Params {
   std::vector<std::string> reference;  // argv, tool first
   std::string refusal;
   std::string setup;
-  // Paths of the student's tree the set-up works on ("litterbox/": a
+  // Paths of the student's tree the set-up works on ("data/": a
   // folder). When one is missing, a failing set-up is the submission's
   // fault (the check fails), not the grader's (an error).
   std::vector<std::string> setup_needs;
@@ -71,8 +75,8 @@ std::string FromHex(rubric::NodeReader& r, const YAML::Node& at, const std::stri
   return out;
 }
 
-// The first of `paths` the graded tree lacks ("litterbox/ folder",
-// "cat.py"), or "" when all are there or the tree is unknown.
+// The first of `paths` the graded tree lacks ("data/ folder",
+// "prog.py"), or "" when all are there or the tree is unknown.
 std::string MissingFromTree(const Evidence& ev, const std::vector<std::string>& paths) {
   if (ev.snapshot == nullptr) return "";
   for (const std::string& want : paths) {
@@ -101,7 +105,7 @@ Params Parse(const rubric::Check& check, const rubric::Rubric& rubric) {
   p.program = r.RequireStringList("program");
   if (YAML::Node ref = r.Child("reference"); ref && ref.IsSequence()) {
     r.FailValue("reference", "'reference' now names a program of the rubric's 'programs' (e.g. "
-                             "reference: cat), whose description configures ref-cat");
+                             "reference: prog), whose description configures ref-cat");
   }
   const auto& program = RequireProgram(r, "reference", ProgramsOf(rubric));
   const auto* cat = std::get_if<reference::CatSpec>(&program.spec);
@@ -218,6 +222,11 @@ class StdinCases : public CheckType {
       protocol::Box box;
       box.from = case_from;
       if (p.setup.empty()) box.files = files;
+      // A program that hangs on every input costs this check three
+      // timeouts, not the grading's whole time: the probe reports the
+      // remaining cases timed out without running them.
+      box.group = c.id;
+      box.group_timeouts = kTimeoutsBeforeSkipping;
       protocol::Step s = run_step(CaseStep(cs), p.program, /*student=*/true);
       s.process.stdin_data = cs.stdin_data;
       box.steps.push_back(std::move(s));

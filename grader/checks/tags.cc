@@ -1,11 +1,11 @@
 // tags: the repository has these tags, optionally made by a deadline, and
 // (final_tag) a tag on the submission that is graded.
-//   tags: [part1]
+//   tags: [milestone1]
 //   final_tag: true      the graded ref is a tag, and not one of `tags`:
 //                        the text says "tag your submission" and names no
 //                        tag, so any other tag is the final one (the rubric's
-//                        `ref: {newest_tag_except: [part1]}` grades it)
-//   deadlines: {part1: "2026-10-01T23:59:00-04:00"}   (optional, per tag)
+//                        `ref: {newest_tag_except: [milestone1]}` grades it)
+//   deadlines: {milestone1: "2026-10-01T23:59:00-04:00"}   (optional, per tag)
 //   partial: true        points in proportion to what is there
 //
 // A tag's time is what the fetcher recorded (Snapshot::tag_times): the
@@ -20,6 +20,7 @@
 #include "checks/types.h"
 #include "rubric/iso8601.h"
 #include "rubric/yaml_scalar.h"
+#include "util/strings.h"
 
 namespace ipc::checks {
 namespace {
@@ -50,7 +51,7 @@ Params Parse(const rubric::Check& check) {
   if (!node) return p;
   if (!node.IsMap()) {
     r.FailValue("deadlines",
-                "'deadlines' must map tags to times, e.g. {part1: "
+                "'deadlines' must map tags to times, e.g. {milestone1: "
                 "\"2026-10-01T23:59:00-04:00\"}, got " +
                     rubric::DescribeNode(node));
   }
@@ -194,11 +195,6 @@ class Tags : public CheckType {
       }
     }
     return msg;
-  }
-  static std::string Join(const std::vector<std::string>& v, const char* sep) {
-    std::string s;
-    for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
-    return s;
   }
 };
 

@@ -4,15 +4,15 @@
 // once with the program it tests replaced by a correct stand-in, and once
 // per seeded faulty version (mutant). Proper = passes on the correct one,
 // fails on every mutant.
-//   script:  test_cat.sh           the student's test (relative path)
-//   program: cat                   a program of the rubric's `programs:`
-//   mutants: [always-meow]         mutants of the rubric's `mutants:`
+//   script:  test_prog.sh          the student's test (relative path)
+//   program: prog                  a program of the rubric's `programs:`
+//   mutants: [always-refuses]      mutants of the rubric's `mutants:`
 //   reruns:  2                     more runs: the correct one passes if one
 //                                  run passes (a racy test is flaky, not
 //                                  wrong); a mutant is caught only if every
 //                                  run fails (a detection that does not
 //                                  repeat is no detection)
-//   job:     ipc-project           whose CI environment the script gets
+//   job:     test                  whose CI environment the script gets
 //   data_files: true               the rubric's data files where missing
 // Points: the share of mutants caught; 0 when the script fails on the
 // correct program (after the reruns).
@@ -20,7 +20,7 @@
 // Every run gets a fresh box from the tree as committed. The stand-in is
 // the program's source, written in the student's language from the
 // rubric's description (reference/oracle_spec.h), at the source's path, and
-// built as the rubric says (e.g. `gcc -o listener listener.c`) before the
+// built as the rubric says (e.g. `gcc -o prog prog.c`) before the
 // script starts: a script that runs `make` rebuilds the same stand-in. A
 // script can read nothing that tells a stand-in from a student's program:
 // no grader text, the argv the script gives it, the job's PATH. What still

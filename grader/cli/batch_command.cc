@@ -16,13 +16,17 @@
 #include "batch/shard.h"
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/staff_options.h"
+#include "staff/changes.h"
 #include "util/error.h"
+#include "util/fs.h"
 
 namespace ipc::cli {
 namespace {
 
 struct BatchCliOptions {
   CommonOptions common;
+  StaffOptions staff;
   std::string roster;
   int jobs = 0;  // 0: two per core (see the option's help)
   std::vector<std::string> only;
@@ -50,6 +54,9 @@ int RunBatchCommand(const BatchCliOptions& o) {
   // on the same trees is reused (pipeline/observations.h).
   session->env.reuse_observations = !o.force;
   const std::string& out = o.common.out_dir;
+  // Extensions and adjustments (grader/staff/): applied at scoring time; a
+  // change to a student's makes only that student stale.
+  const auto staff_changes = InstallStaffChanges(o.staff, out, &session->env);
   // Even a shard with no student gets its folder (and empty class files), so
   // `grader merge` over every shard's folder works whatever the split.
   std::error_code ec;
@@ -70,6 +77,10 @@ int RunBatchCommand(const BatchCliOptions& o) {
   bo.force = o.force || !o.only.empty();
   bo.interrupted = [] { return Interrupts::Requested(); };
   bo.progress = &progress;
+  // The results before this batch, for changes.md (staff/changes.h).
+  std::set<std::string> mine_names;
+  for (const auto& e : mine) mine_names.insert(e.student);
+  const std::vector<report::Result> previous = batch::LoadResults(out, mine_names).results;
   const batch::BatchReport rep = batch::RunBatch(todo, session->env, bo);
 
   if (rep.interrupted) {
@@ -90,6 +101,24 @@ int RunBatchCommand(const BatchCliOptions& o) {
   batch::LoadedResults loaded = batch::LoadResults(out, names);
   for (const auto& w : loaded.warnings) std::cerr << "grader: " << w << "\n";
   std::vector<std::string> notes = roster.problems;
+  for (const auto& p : staff_changes->adjustments().problems) notes.push_back(p);
+  for (const auto& p : staff_changes->extensions().problems) notes.push_back(p);
+  for (const auto& r : loaded.results) {
+    for (const auto& a : r.adjustments) {
+      if (a.problem.empty()) continue;
+      const std::string w = fmt::format("{}: adjustment of {} '{}' not applied: {}", r.student,
+                                        a.kind, a.target, a.problem);
+      std::cerr << "grader: warning: " << w << "\n";
+      notes.push_back(w);
+    }
+  }
+  for (const auto& a : staff_changes->adjustments().entries) {
+    if (names.count(a.student)) continue;
+    const std::string w = fmt::format("{}:{}: adjustment for '{}', who is not in the roster",
+                                      staff_changes->adjustments().path, a.line, a.student);
+    std::cerr << "grader: warning: " << w << "\n";
+    notes.push_back(w);
+  }
   std::set<std::string> have;
   int errors = 0;
   for (const auto& r : loaded.results) {
@@ -99,6 +128,13 @@ int RunBatchCommand(const BatchCliOptions& o) {
   for (const auto& e : mine) {
     if (!have.count(e.student)) notes.push_back(e.student + ": no result (not graded yet)");
   }
+  const auto changes = staff::CompareResults(previous, loaded.results);
+  WriteFileAtomic((std::filesystem::path(out) / "changes.md").string(),
+                  staff::RenderChangesMarkdown(changes, "the previous results", "this batch"));
+  WriteFileAtomic((std::filesystem::path(out) / "changes.csv").string(),
+                  staff::RenderChangesCsv(changes));
+  notes.push_back(fmt::format("What changed since the previous results: changes.md ({} "
+                              "student(s))", changes.size()));
   batch::WriteClassOutputs(loaded.results, out, notes);
 
   const int missing = static_cast<int>(mine.size() - have.size());
@@ -115,8 +151,14 @@ int RunBatchCommand(const BatchCliOptions& o) {
                               : fmt::format(", {} roster row(s) skipped", roster.problems.size()),
       out);
   // Non-zero when anyone is not graded, so CI marks the job: errors, missing
-  // results, skipped roster rows, results kept from an earlier run.
-  return errors == 0 && missing == 0 && roster.problems.empty() && rep.kept == 0 ? 0 : 1;
+  // results, skipped roster rows (or staff-file rows), results kept from an
+  // earlier run.
+  const bool staff_rows_skipped = !staff_changes->adjustments().problems.empty() ||
+                                  !staff_changes->extensions().problems.empty();
+  return errors == 0 && missing == 0 && roster.problems.empty() && rep.kept == 0 &&
+                 !staff_rows_skipped
+             ? 0
+             : 1;
 }
 
 }  // namespace
@@ -139,6 +181,7 @@ void RegisterBatch(CLI::App* app, std::function<int()>* run) {
   cmd->add_option("--shard", o->shard,
                   "K/N: grade only the students of shard K of N (1-based), for N machines");
   AddCommonOptions(cmd, &o->common);
+  AddStaffOptions(cmd, &o->staff);
   cmd->callback([o, run] { *run = [o] { return RunBatchCommand(*o); }; });
 }
 

@@ -7,6 +7,8 @@ void RegisterCommands(CLI::App* app, std::function<int()>* run) {
   RegisterRubric(app, run);
   RegisterBatch(app, run);
   RegisterMerge(app, run);
+  RegisterAdjust(app, run);
+  RegisterDiff(app, run);
 }
 
 }  // namespace ipc::cli

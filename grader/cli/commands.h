@@ -16,5 +16,9 @@ void RegisterGrade(CLI::App* app, std::function<int()>* run);
 void RegisterRubric(CLI::App* app, std::function<int()>* run);
 void RegisterBatch(CLI::App* app, std::function<int()>* run);
 void RegisterMerge(CLI::App* app, std::function<int()>* run);
+void RegisterAdjust(CLI::App* app, std::function<int()>* run);
+void RegisterDiff(CLI::App* app, std::function<int()>* run);
+// `grader rubric test`, under the `rubric` command.
+void RegisterRubricTest(CLI::App* rubric, std::function<int()>* run);
 
 }  // namespace ipc::cli

@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/interrupt.h"
+#include "cli/staff_options.h"
 #include "report/feedback.h"
 #include "util/error.h"
 
@@ -14,6 +15,7 @@ namespace {
 
 struct GradeOptions {
   CommonOptions common;
+  StaffOptions staff;
   std::string source;
   std::vector<std::string> refs;
   std::string student;
@@ -27,6 +29,7 @@ int RunGrade(const GradeOptions& o) {
   }
   auto session = OpenSession(o.common);
   session->env.reuse_observations = !o.force;
+  const auto staff_changes = InstallStaffChanges(o.staff, o.common.out_dir, &session->env);
   pipeline::GradeRequest req{student, o.source, o.refs};
   report::Result result = pipeline::GradeOne(req, session->env);
   if (Interrupts::Requested()) {
@@ -34,6 +37,11 @@ int RunGrade(const GradeOptions& o) {
     return 128 + Interrupts::Signal();
   }
   report::WriteResultFiles(result, o.common.out_dir);
+  for (const auto& a : result.adjustments) {
+    if (a.problem.empty()) continue;
+    std::cerr << fmt::format("grader: warning: {}: adjustment of {} '{}' not applied: {}\n",
+                             result.student, a.kind, a.target, a.problem);
+  }
   std::cout << report::SummaryLine(result) << "\n";
   for (const auto& c : result.checks) {
     if (c.status == report::CheckStatus::kPass || c.insight) continue;
@@ -64,6 +72,7 @@ void RegisterGrade(CLI::App* app, std::function<int()>* run) {
                 "Observe everything again instead of reusing what an earlier grading of the "
                 "same trees observed");
   AddCommonOptions(cmd, &o->common);
+  AddStaffOptions(cmd, &o->staff);
   cmd->callback([o, run] { *run = [o] { return RunGrade(*o); }; });
 }
 

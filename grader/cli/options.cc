@@ -23,17 +23,28 @@ std::string GraderVersion() { return IPC_GRADER_VERSION; }
 
 int DefaultJobs() { return 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
+// rubrics/default.yaml is a symlink the course points at its current
+// rubric; the path returned is the file it links to, so results name the
+// rubric itself.
 std::string DefaultRubricPath() {
-  const fs::path rel = "rubrics/ipc-project.yaml";
-  if (fs::exists(rel)) return rel.string();
+  const fs::path rel = kDefaultRubric;
+  std::error_code ec;
+  if (fs::exists(rel, ec)) {
+    if (!fs::is_symlink(rel, ec)) return rel.string();
+    const fs::path target = fs::read_symlink(rel, ec);
+    if (ec) return rel.string();
+    return (target.is_absolute() ? target : rel.parent_path() / target).lexically_normal().string();
+  }
   // build/bin/grader -> the source tree it was built from.
   const fs::path beside = fs::path(pipeline::DefaultToolsDir()) / ".." / ".." / rel;
-  if (fs::exists(beside)) return fs::weakly_canonical(beside).string();
+  if (fs::exists(beside, ec)) return fs::weakly_canonical(beside).string();
   return rel.string();
 }
 
 void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
-  cmd->add_option("--rubric", o->rubric_path, "Rubric YAML (default: rubrics/ipc-project.yaml)");
+  cmd->add_option("--rubric", o->rubric_path,
+                  std::string("Rubric YAML (default: ") + kDefaultRubric +
+                      ", a symlink to the current assignment's rubric)");
   cmd->add_option("--out", o->out_dir, "Output folder")->capture_default_str();
   cmd->add_option("--image", o->image,
                   "Grading image, instead of the rubric's image and its fallbacks");

@@ -15,7 +15,7 @@
 namespace ipc::cli {
 
 struct CommonOptions {
-  std::string rubric_path;  // default: rubrics/ipc-project.yaml
+  std::string rubric_path;  // default: DefaultRubricPath()
   std::string out_dir = "results";
   std::string image;        // override of the rubric's image
   std::string engine = "docker";
@@ -41,6 +41,10 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o);
 // the students' `sleep 1`, signal readiness; on two cores -j 4 beat -j 2).
 int DefaultJobs();
 
+// The rubric used without --rubric: a symlink in rubrics/ to the current
+// assignment's rubric, looked up in the current folder, then in the source
+// tree the grader was built from. Returns the file it links to.
+inline constexpr const char* kDefaultRubric = "rubrics/default.yaml";
 std::string DefaultRubricPath();
 std::string GraderVersion();
 rubric::Rubric LoadAndValidateRubric(const std::string& path);

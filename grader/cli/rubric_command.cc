@@ -10,6 +10,7 @@ namespace ipc::cli {
 void RegisterRubric(CLI::App* app, std::function<int()>* run) {
   CLI::App* rubric = app->add_subcommand("rubric", "Work with rubric files");
   rubric->require_subcommand(1);
+  RegisterRubricTest(rubric, run);  // rubric_test_command.cc
   auto path = std::make_shared<std::string>();
   CLI::App* check = rubric->add_subcommand("check", "Validate a rubric file and summarise it");
   check->add_option("FILE", *path, "Rubric YAML")->required();

@@ -25,7 +25,7 @@ struct Limits {
 struct RunSpec {
   std::string image;                 // image reference or id
   std::vector<std::string> command;  // argv inside the container
-  std::string workdir = "/root";
+  std::string workdir;               // `-w`; "" = the image's own working directory
   std::string stdin_data;            // streamed on stdin, then EOF
   Limits limits;
   std::map<std::string, std::string> labels;  // added to the grader's label

@@ -20,13 +20,6 @@ bool Contains(const std::string& haystack, std::string_view needle) {
 
 }  // namespace
 
-std::string Trim(std::string s) {
-  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-  s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-  return s;
-}
-
 EngineCli::EngineCli(std::string engine, std::string binary,
                      std::map<std::string, std::string> env)
     : engine_(std::move(engine)),

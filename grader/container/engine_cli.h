@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "container/process.h"
+#include "util/strings.h"
 
 namespace ipc::container {
 
@@ -65,9 +66,6 @@ std::string EngineFailureMessage(const std::string& engine, const std::string& b
 // Message for "the CLI binary is missing", with the fix. `binary`: the
 // path that was tried, "" after a PATH lookup found nothing.
 std::string NotInstalledMessage(const std::string& engine, const std::string& binary = "");
-
-// `s` without leading and trailing whitespace (CLI output ends in '\n').
-std::string Trim(std::string s);
 
 // How root inside a container maps to the host. Without a user namespace
 // (kNone) container root is host root, held back only by the dropped

@@ -249,9 +249,9 @@ std::string DockerCliRunner::EnsureImage(const std::string& image) {
   }
   Fail("image '" + image + "' is not available: it is not present locally and '" +
        cli_.engine() + " pull " + image + "' failed (" + CliErrorText(pull) +
-       "). Fix: run scripts/setup.sh, which pulls it when a registry answers and otherwise "
-       "builds the local stand-in ipc-grader/python:bookworm; then pass --image "
-       "ipc-grader/python:bookworm (or load the image yourself with '" +
+       "). Fix: run scripts/setup.sh, which pulls the course's images when a registry "
+       "answers and otherwise builds their local stand-ins (the rubric's image_fallbacks); "
+       "or pass another image with --image (or load the image yourself with '" +
        cli_.engine() + " load').");
   return "";  // not reached
 }

@@ -119,8 +119,8 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
       // We read the output through the attach stream; the default json-file
       // driver would also copy every byte of a flood to the host's disk.
       "--log-driver", "none",
-      "-w", spec.workdir,
   });
+  if (!spec.workdir.empty()) a.insert(a.end(), {"-w", spec.workdir});
   // No --rm: the exit status and OOM flag are read with `inspect` after the
   // exit, then the container is removed by the grader.
   if (spec.init) a.push_back("--init");

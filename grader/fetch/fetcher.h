@@ -47,15 +47,15 @@ struct TreeEntry {
 };
 
 // A ref candidate that names no ref but a rule: the newest tag whose name is
-// not in the comma-separated list after the colon ("newest-tag-except:part1"),
+// not in the comma-separated list after the colon ("newest-tag-except:v1"),
 // newest by the annotated tag's own date, else its commit's; ties go to the
-// greater name. Rubrics write it as `ref: {newest_tag_except: [part1]}`.
+// greater name. Rubrics write it as `ref: {newest_tag_except: [v1]}`.
 inline constexpr const char* kNewestTagExcept = "newest-tag-except:";
 
 struct Revision {
   std::string ref;          // the ref that matched, e.g. "final"
   // Why this ref was graded, for the result and the feedback: "the newest
-  // tag other than part1", "no tag other than part1: the default branch".
+  // tag other than v1", "no tag other than v1: the default branch".
   std::string why;
   std::string ref_kind;     // "tag", "branch", "commit" ("ref": other refs/...)
   std::string commit;       // full SHA
@@ -117,7 +117,7 @@ class Fetcher {
   virtual bool Fetch(const FetchRequest& req, Snapshot* out,
                      FetchError* err) = 0;
   // Snapshot of another ref of the same (already fetched) source, e.g. the
-  // `part1` tag. Same contract.
+  // `v1` tag. Same contract.
   virtual bool Resolve(const FetchRequest& req, const std::string& ref,
                        Snapshot* out, FetchError* err) = 0;
 };
@@ -138,7 +138,7 @@ std::unique_ptr<Fetcher> MakeGitFetcher();
 // and for cleaning the cache), or "" if the source cannot be parsed.
 std::string MirrorPath(const std::string& cache_dir, const std::string& source);
 
-// "alice" from "https://host/alice/ipc-project.git", "/x/alice" etc.
+// "alice" from "https://host/alice/project.git", "/x/alice" etc.
 std::string StudentNameFromSource(const std::string& source);
 
 // Source with any user:password@ removed, for messages and results.

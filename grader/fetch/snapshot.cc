@@ -6,30 +6,12 @@
 
 #include "fetch/git_handles.h"
 #include "util/tar.h"
+#include "util/strings.h"
 
 namespace ipc::fetch {
 namespace {
 
 constexpr std::uint64_t kMaxLinkTarget = 4095;  // PATH_MAX - 1 on Linux
-
-// For messages: control bytes and non-ASCII escaped, so a name with a
-// newline cannot forge extra lines in a report.
-std::string Quote(const std::string& s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (unsigned char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "'";
-}
 
 // Why a tree entry name is refused, or "" if it is acceptable. git never
 // writes these; a crafted tree (git hash-object --literally) can.
@@ -72,18 +54,18 @@ class Planner {
       if (++count_ > caps_.max_entries) {
         return TooLarge(
             err, "the tree has more than " + std::to_string(caps_.max_entries) +
-                     " entries (cap max_entries); stopped at " + Quote(path));
+                     " entries (cap max_entries); stopped at " + QuoteForMessage(path));
       }
       if (const std::string why = HostileName(name); !why.empty()) {
-        refused_->push_back(Quote(path) + ": " + why + "; not fetched");
+        refused_->push_back(QuoteForMessage(path) + ": " + why + "; not fetched");
         continue;
       }
       if (!seen.insert(name).second) {
-        refused_->push_back(Quote(path) + ": duplicate entry; not fetched");
+        refused_->push_back(QuoteForMessage(path) + ": duplicate entry; not fetched");
         continue;
       }
       if (depth > caps_.max_depth) {
-        return TooLarge(err, Quote(path) + " is nested " +
+        return TooLarge(err, QuoteForMessage(path) + " is nested " +
                                  std::to_string(depth) +
                                  " levels deep (cap max_depth = " +
                                  std::to_string(caps_.max_depth) + ")");
@@ -115,7 +97,7 @@ class Planner {
         if (git_tree_lookup(&raw, repo_, oid) != 0) {
           err->kind = FetchErrorKind::kOther;
           err->message =
-              "cannot read directory " + Quote(path) + ": " + LastGitError();
+              "cannot read directory " + QuoteForMessage(path) + ": " + LastGitError();
           return false;
         }
         TreePtr sub(raw);
@@ -123,7 +105,7 @@ class Planner {
       }
       case GIT_FILEMODE_COMMIT:
         p.type = EntryType::kSubmodule;
-        refused_->push_back(Quote(path) + ": submodule (commit " + OidHex(oid) +
+        refused_->push_back(QuoteForMessage(path) + ": submodule (commit " + OidHex(oid) +
                             ") not fetched");
         plan_.push_back(p);
         return true;
@@ -132,7 +114,7 @@ class Planner {
       case GIT_FILEMODE_LINK:
         break;
       default:
-        refused_->push_back(Quote(path) + ": unsupported file mode " +
+        refused_->push_back(QuoteForMessage(path) + ": unsupported file mode " +
                             std::to_string(static_cast<unsigned>(mode)) +
                             "; not fetched");
         return true;
@@ -145,11 +127,11 @@ class Planner {
     if (git_odb_read_header(&len, &type, odb_, oid) != 0) {
       err->kind = FetchErrorKind::kOther;
       err->message = "cannot read object " + OidHex(oid) + " of " +
-                     Quote(path) + ": " + LastGitError();
+                     QuoteForMessage(path) + ": " + LastGitError();
       return false;
     }
     if (type != GIT_OBJECT_BLOB) {
-      refused_->push_back(Quote(path) + ": is a " +
+      refused_->push_back(QuoteForMessage(path) + ": is a " +
                           git_object_type2string(type) +
                           " where a file was expected; not fetched");
       return true;
@@ -157,11 +139,11 @@ class Planner {
     p.size = len;
     if (p.type == EntryType::kSymlink && len > kMaxLinkTarget) {
       p.fetch = false;
-      refused_->push_back(Quote(path) + ": symlink target of " +
+      refused_->push_back(QuoteForMessage(path) + ": symlink target of " +
                           std::to_string(len) + " bytes; not fetched");
     } else if (p.type != EntryType::kSymlink && len > caps_.max_blob_bytes) {
       p.fetch = false;
-      refused_->push_back(Quote(path) + ": " + std::to_string(len) +
+      refused_->push_back(QuoteForMessage(path) + ": " + std::to_string(len) +
                           " bytes exceeds the cap max_blob_bytes = " +
                           std::to_string(caps_.max_blob_bytes) +
                           "; not fetched");
@@ -171,7 +153,7 @@ class Planner {
         return TooLarge(err, "the tree holds more than " +
                                  std::to_string(caps_.max_total_bytes) +
                                  " bytes (cap max_total_bytes); exceeded at " +
-                                 Quote(path));
+                                 QuoteForMessage(path));
       }
     }
     plan_.push_back(p);
@@ -192,7 +174,7 @@ bool ReadBlob(git_repository* repo, const Planned& p, std::string* out,
   git_blob* raw = nullptr;
   if (git_blob_lookup(&raw, repo, &p.oid) != 0) {
     err->kind = FetchErrorKind::kOther;
-    err->message = "cannot read " + Quote(p.path) + ": " + LastGitError();
+    err->message = "cannot read " + QuoteForMessage(p.path) + ": " + LastGitError();
     return false;
   }
   BlobPtr blob(raw);
@@ -257,7 +239,7 @@ bool BuildSnapshot(git_repository* repo, const git_oid& commit_id,
         // resolves it.
         if (!ReadBlob(repo, p, &data, err)) return false;
         if (data.empty() || data.find('\0') != std::string::npos) {
-          out->refused.push_back(Quote(p.path) +
+          out->refused.push_back(QuoteForMessage(p.path) +
                                  ": symlink target is empty or contains NUL;"
                                  " not fetched");
           break;

@@ -18,6 +18,7 @@
 #include "pipeline/observations.h"
 #include "protocol/box_layout.h"
 #include "protocol/probe_protocol.h"
+#include "reference/oracle_yaml.h"
 #include "score/scorer.h"
 #include "util/error.h"
 
@@ -58,8 +59,8 @@ std::string ReadBinary(const std::string& path) {
   if (size < 0 || !in.seekg(0) || !in.read(data.data(), size)) {
     throw Fatal(fmt::format("cannot read {}: the grader's in-container tools are missing. "
                             "Fix: build them (scripts/setup.sh --build), or set "
-                            "IPC_GRADER_TOOLS_DIR to the folder that holds probe, ref-cat "
-                            "and ref-listener.", path));
+                            "IPC_GRADER_TOOLS_DIR to the folder that holds probe and the "
+                            "reference tools (ref-*).", path));
   }
   return data;
 }
@@ -115,11 +116,16 @@ void PrepareImage(const std::string& image_override, const std::string& tools_di
   }
   if (env->image_id.empty()) {
     throw Fatal("no grading image is available:" + failures +
-                "\nFix: run scripts/setup.sh (it pulls python:latest, or builds the offline "
-                "stand-in ipc-grader/python:bookworm), or name one with --image.");
+                "\nFix: pull or build one of these images (scripts/setup.sh does it for the "
+                "course's rubrics), or name one with --image.");
+  }
+  // The probe, and the reference tool of each program the rubric describes.
+  std::set<std::string> names = {"probe"};
+  for (const auto& [name, program] : checks::ProgramsOf(*env->rubric).programs) {
+    names.insert(reference::ReferenceTool(program.spec));
   }
   std::map<std::string, std::string> tools;
-  for (const char* name : {"probe", "ref-cat", "ref-listener"}) {
+  for (const auto& name : names) {
     tools[std::string(checks::kToolsDir) + "/" + name] =
         ReadBinary((std::filesystem::path(tools_dir) / name).string());
   }
@@ -352,7 +358,11 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   //    bind-mounted.
   std::map<std::string, const std::string*> trees = {{"", &snapshot.tar}};
   for (const auto& name : plan.extra_trees) trees[name] = &ev.other_refs.at(name).tar;
-  const auto keys = BoxKeys(plan, trees, env.run_image + "\n" + env.image_id);
+  // Per student: two students whose trees share a box (the same part1
+  // history) would otherwise share its observation, and a regrade would
+  // show one student's job log (its pids, its times) in the other's result.
+  const auto keys =
+      BoxKeys(plan, trees, env.run_image + "\n" + env.image_id + "\n" + req.student);
   const ObservationStore store(env.observations_dir);
   ReusePlan reuse;
   if (!env.observations_dir.empty() && env.reuse_observations) {
@@ -395,6 +405,9 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
     // the student: the result says error, with the cause, and is regraded.
     result = ErrorResult(std::move(result), ev.container_error);
   }
+  // Staff's extensions and adjustments: applied on the automatic score,
+  // never by editing a written result (grader/staff/).
+  if (result.status == "graded" && env.staff_apply) env.staff_apply(&result);
   result.timing["total"] = Since(t_all);
   return result;
 }

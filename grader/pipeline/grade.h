@@ -23,7 +23,7 @@ struct Environment {
   container::ContainerRunner* runner = nullptr;
   std::string cache_dir;          // git mirrors
   fetch::Credentials credentials;
-  std::string image;              // as chosen (e.g. python:latest)
+  std::string image;              // as chosen (e.g. debian:stable)
   std::string image_id;           // its id
   std::string run_image;          // image + probe + reference tools
   std::string grader_version;
@@ -36,6 +36,12 @@ struct Environment {
   // observation is still kept): `--force`.
   std::string observations_dir;
   bool reuse_observations = true;
+  // Course staff's per-student changes (grader/staff/: extensions,
+  // adjustments). `staff_apply` runs on every graded result right after the
+  // scorer, before anything is written; `staff_why_stale` says why a stored
+  // result no longer matches them ("" when it does; resume.h). Unset: none.
+  std::function<void(report::Result*)> staff_apply;
+  std::function<std::string(const report::Result&)> staff_why_stale;
 };
 
 struct GradeRequest {
@@ -51,8 +57,9 @@ report::Result GradeOne(const GradeRequest& request, const Environment& env);
 fetch::FetchRequest MakeFetchRequest(const GradeRequest& request, const Environment& env);
 
 // Picks the image (override, the rubric's, then its fallbacks), bakes the
-// probe and the reference tools from `tools_dir` into it, and fills
-// env->image, image_id, run_image. Throws ipc::Fatal with the fix.
+// probe and the reference tools of the rubric's programs from `tools_dir`
+// into it, and fills env->image, image_id, run_image. Throws ipc::Fatal with
+// the fix.
 void PrepareImage(const std::string& image_override, const std::string& tools_dir,
                   Environment* env);
 
@@ -60,7 +67,7 @@ void PrepareImage(const std::string& image_override, const std::string& tools_di
 // 32 random bytes as hex). Throws ipc::Fatal when it cannot be read or made.
 std::string LoadSecret(const std::string& dir);
 
-// Folder of the running executable: where probe, ref-cat... are built.
+// Folder of the running executable: where probe and the ref-* tools are built.
 std::string DefaultToolsDir();
 
 // Student names become folder names: letters, digits, '.', '_', '-' only,

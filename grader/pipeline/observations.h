@@ -14,7 +14,9 @@
 //     for "box:ID", the key of that box (recursively);
 //   - the plan's workdir and system folders;
 //   - the environment: the derived image (grading image + probe + reference
-//     tools, by content hash) that ran it.
+//     tools, by content hash) that ran it, and the student (a box two
+//     students' trees share is observed for each: a regrade shows each
+//     student their own job log).
 // Not in the key, on purpose: the plan's deadline. A step the deadline cut
 // short or kept from running is never kept (StepResult::cut_by_deadline).
 // The residual: a reused observation equals a fresh one up to the

@@ -29,6 +29,7 @@ std::string WhyStale(const report::Result& stored, const fetch::Revision& curren
                        env.grader_version);
   }
   if (stored.provenance.image_id != env.image_id) return "the grading image changed";
+  if (env.staff_why_stale) return env.staff_why_stale(stored);
   return "";
 }
 

@@ -24,7 +24,9 @@ bool FetchSubmission(const GradeRequest& req, const Environment& env, fetch::Sna
 
 // "" when `stored` is a result of this very grading: status graded, same
 // ref and commit as `current`, same rubric bytes (sha256), grader version
-// and grading image id. Otherwise why not, for the log ("commit changed
+// and grading image id, and staff's changes for the student as applied
+// (env.staff_why_stale: "adjustments changed", "extension changed ...").
+// Otherwise why not, for the log ("commit changed
 // 1a2b3c4d -> 5e6f7a8b"). Error results are always stale: errors are
 // retried.
 std::string WhyStale(const report::Result& stored, const fetch::Revision& current,

@@ -38,7 +38,7 @@ bool PathTaken(const std::string& dir, const std::string& path);
 // PathTaken says nothing is), replacing a file or symlink of
 // that name (the link itself, never its target), creating missing parent
 // directories (0755), refusing to write through a symlinked parent. The
-// mtime is now: an overlay replaces a built program (`listener`), and an
+// mtime is now: an overlay replaces a built program (`prog`), and an
 // old mtime would make `make` rebuild it over the overlay.
 bool WriteOverlay(const std::string& dir, const std::vector<protocol::FileOverlay>& files,
                   std::string* err);

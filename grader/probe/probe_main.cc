@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
     if (j.is_object() && j.contains("nonce") && j["nonce"].is_string()) {
       report.nonce = j["nonce"].get<std::string>();
     }
-    ipc::protocol::Plan probe_nonce;
+    ipc::protocol::Plan probe_nonce;  // a valid plan but for the nonce
+    probe_nonce.workdir = "/work";
     try {
       probe_nonce.nonce = report.nonce;
       ipc::protocol::PlanFromJson(ipc::protocol::ToJson(probe_nonce));

@@ -1,7 +1,7 @@
 // Is a freshly started program ready for its signal? Two observable facts:
 //  - sigcgt: every signal in `signals` has a handler (SigCgt in
 //    /proc/PID/status) AND the process is asleep (state S). The sleep
-//    requirement closes a race: a listener that has just installed its
+//    requirement closes a race: a program that has just installed its
 //    handlers but not yet reached pause() would get the signal early, run
 //    the handler, then call pause() and block forever; once it sleeps it is
 //    (nearly always) in pause() or another blocking call.
@@ -9,8 +9,8 @@
 //    where there is no pause syscall, e.g. aarch64), from /proc/PID/syscall.
 //    Needs ptrace-read access: works for children running as root, not for
 //    ones that switched user (those can still be ready by sigcgt).
-// Readiness is about the spawned pid: for `bash -c ./listener` bash execs
-// the last command in place, so that is the listener; for `su - u -c ...`
+// Readiness is about the spawned pid: for `bash -c ./prog` bash execs
+// the last command in place, so that is the program; for `su - u -c ...`
 // it is su, which is never ready this way.
 #pragma once
 

@@ -248,7 +248,9 @@ bool Spawn(const protocol::ProcessSpec& spec, const SpawnContext& ctx, Spawned* 
   using protocol::StdoutMode;
   IgnoreSigpipeOnce();
   ChildPlan p;
-  std::string home = "/root";
+  // HOME is the user's home from the container's /etc/passwd; "/" when the
+  // image has no entry for root.
+  std::string home = "/";
   if (!spec.user.empty() && !spec.login_shell) {
     auto user = LookupUser(spec.user, err);
     if (!user) return false;

@@ -13,6 +13,7 @@
 #include "probe/fd.h"
 #include "probe/fs_ops.h"
 #include "util/tar_format.h"
+#include "util/strings.h"
 
 namespace ipc::probe {
 namespace {
@@ -169,7 +170,7 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
     if (r < 0) return false;
     if (r == 0) return true;
     const auto path = CleanPath(raw.path);
-    if (!path) return Fail(err, "unsafe path in the archive: " + ti::Quote(raw.path));
+    if (!path) return Fail(err, "unsafe path in the archive: " + QuoteForMessage(raw.path));
     StateEntry e;
     e.mode = raw.mode & 0777;
     e.uid = uid;
@@ -193,7 +194,7 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
         break;
       default:
         return Fail(err, "unsupported member type '" + std::string(1, raw.type) + "' for " +
-                             ti::Quote(*path));
+                             QuoteForMessage(*path));
     }
     if (bytes > limits.max_bytes) {
       return Fail(err, "the tree holds more than " + std::to_string(limits.max_bytes) + " bytes");
@@ -208,13 +209,14 @@ bool StateFromTar(const std::string& archive, mode_t dir_mode, uid_t uid, gid_t 
         d.mtime = {};
         out->emplace(p, d);
       } else if (it->second.type != Type::kDir) {
-        return Fail(err, ti::Quote(*path) + " is below the non-directory " + ti::Quote(p));
+        return Fail(err,
+                    QuoteForMessage(*path) + " is below the non-directory " + QuoteForMessage(p));
       }
       if (p.empty()) break;
     }
     auto it = out->find(*path);
     if (it != out->end() && (it->second.type == Type::kDir) != (e.type == Type::kDir)) {
-      return Fail(err, ti::Quote(*path) + " is both a directory and not one");
+      return Fail(err, QuoteForMessage(*path) + " is both a directory and not one");
     }
     (*out)[*path] = std::move(e);
     if (out->size() > limits.max_entries + 1) {

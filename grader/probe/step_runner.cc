@@ -61,7 +61,7 @@ void SignalPhase(const Step& step, Spawned& child, ChildIo& io, protocol::Signal
   o->ready = by != ReadyBy::kNone;
   o->ready_by = ReadyByName(by);
   o->ready_wait_s = Seconds(Clock::now() - child.started);
-  // The program's own CPU time so far (utime+stime): a listener that spins
+  // The program's own CPU time so far (utime+stime): a program that spins
   // instead of pausing has burnt about as much as it waited. And what it
   // looked like then: its state and the handlers it had installed.
   Reaper::Get().WithUnreaped(child.pid, [&] {

@@ -13,7 +13,7 @@ namespace ipc::protocol {
 struct WritableMount {
   std::string path;
   // A volume that starts with the image's content (/etc holds the user
-  // database the assignment's `adduser` changes); else an empty tmpfs.
+  // database a set-up's `useradd` changes); else an empty tmpfs.
   bool image_content = false;
 };
 
@@ -34,13 +34,14 @@ inline std::vector<std::string> SystemDirs() {
 }
 
 // Whether a step could write into `path` (so a program found there is not
-// the image's): relative, or inside the workdir or a system folder.
+// the image's): relative, or inside the workdir ("" = none) or a system
+// folder.
 inline bool WritableByStep(const std::string& path, const std::string& workdir) {
   if (path.empty() || path[0] != '/') return true;
   auto within = [&](const std::string& dir) {
     return path == dir || path.rfind(dir + "/", 0) == 0;
   };
-  if (within(workdir)) return true;
+  if (!workdir.empty() && within(workdir)) return true;
   for (const auto& d : SystemDirs()) {
     if (within(d)) return true;
   }

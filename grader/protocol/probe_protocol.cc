@@ -198,6 +198,8 @@ json BoxToJson(const Box& b) {
   for (const auto& s : b.steps) j["steps"].push_back(StepToJson(s));
   if (b.attempts != 1) j["attempts"] = b.attempts;
   if (b.save) j["save"] = true;
+  if (!b.group.empty()) j["group"] = b.group;
+  if (b.group_timeouts != 0) j["group_timeouts"] = b.group_timeouts;
   return j;
 }
 
@@ -219,6 +221,9 @@ Box BoxFromJson(const json& j, const std::string& path) {
   }
   b.attempts = r.Int("attempts", 1);
   b.save = r.Bool("save", false);
+  b.group = r.String("group", "");
+  b.group_timeouts = r.Int("group_timeouts", 0);
+  if (b.group_timeouts < 0) r.Fail("group_timeouts", "must be >= 0");
   r.RejectUnknown();
   return b;
 }

@@ -5,7 +5,7 @@
 //
 // The probe is deliberately dumb: it runs processes exactly as told and
 // reports raw observations (bytes, exit status, timings). Every judgement,
-// such as "is this a MEOW", "does this match the reference", is made by the
+// such as "is this a refusal", "does this match the reference", is made by the
 // grader on the host from these observations, so a student program that
 // prints "PASSED" or fake JSON cannot change a grade.
 //
@@ -31,8 +31,8 @@ namespace ipc::protocol {
 
 inline constexpr int kProtocolVersion = 2;
 
-// Where a child's stdout goes. The assignment's test redirects the listener
-// to a file, where stdio is fully buffered; a pipe is also fully buffered; a
+// Where a child's stdout goes. A test may redirect a program's output to a
+// file, where stdio is fully buffered; a pipe is also fully buffered; a
 // pty is line buffered. Students' programs can differ in each.
 enum class StdoutMode { kPipe, kFile, kPty };
 
@@ -205,7 +205,7 @@ struct Step {
 
 // What a box starts from, spelled here only:
 //   "pristine"   the submission's tree as committed;
-//   "tree:NAME"  Plan::extra_trees entry NAME (e.g. the `part1` tag);
+//   "tree:NAME"  Plan::extra_trees entry NAME (e.g. the `milestone1` tag);
 //   "box:ID"     what the earlier box ID (with save) left.
 inline constexpr const char* kFromPristine = "pristine";
 std::string FromTree(const std::string& name);
@@ -225,6 +225,13 @@ struct Box {
   // and the system folders too when no step of the box is a student step
   // (a student step's writes outside the workdir never reach a later box).
   bool save = false;
+  // Boxes of one group (e.g. the cases of one check) in a row: once
+  // `group_timeouts` of them in a row ended with a timed-out step, the
+  // group's later boxes are skipped, each step reported timed out and not
+  // started ("skipped: ..."): a program that hangs costs its own check a
+  // few timeouts, not the grading's whole time. 0 = never skipped.
+  std::string group;
+  int group_timeouts = 0;
 
   bool operator==(const Box&) const = default;
 };
@@ -232,14 +239,16 @@ struct Box {
 struct Plan {
   int version = kProtocolVersion;
   std::string nonce;              // echoed in the report frame; stdin only
-  std::string workdir = "/root";  // where each box's tree is
+  // Where each box's tree is: an absolute path, the rubric's `workdir`
+  // (required: a plan without one is invalid, plan_rules.cc).
+  std::string workdir;
   // Writable folders other than the workdir that the probe puts back before
   // every box (the container mounts them writable; the rest is read-only).
   std::vector<std::string> system_dirs;
   // Seconds from the probe's start after which no step starts; a running
   // step's timeout is cut to end by then. Steps not run say so. 0 = none.
   double deadline_s = 0;
-  // Names of further trees (e.g. "part1", another ref of the same repo). On
+  // Names of further trees (e.g. "milestone1", another ref of the same repo). On
   // stdin, after the plan line and the submission's tar, come one tar per
   // name in this order; boxes use them through from "tree:NAME".
   std::vector<std::string> extra_trees;

@@ -66,6 +66,23 @@ std::string RenderFeedback(const Result& r, bool include_hidden) {
                     Points(r.max_score), r.ref, r.commit,
                     r.ref_why.empty() ? "" : " (" + r.ref_why + ")");
   if (r.late.late || !r.late.explanation.empty()) md += r.late.explanation + "\n\n";
+  if (!r.adjustments.empty()) {
+    // Staff's manual adjustments (grader/staff/): the reason is for the
+    // student; one that could not apply is for staff only.
+    std::string rows;
+    for (const auto& a : r.adjustments) {
+      const std::string what = a.kind == "total" ? "Total" : a.kind + " `" + a.target + "`";
+      if (!a.problem.empty()) {
+        if (include_hidden) rows += fmt::format("- {}: NOT APPLIED ({}): {}\n", what, a.problem, a.reason);
+        continue;
+      }
+      rows += fmt::format("- {}: {} → {}: {}\n", what, Points(a.before), Points(a.after), a.reason);
+    }
+    if (!rows.empty()) {
+      md += fmt::format("**Adjusted by course staff** (automatic score {}):\n\n{}\n",
+                        r.auto_score ? Points(*r.auto_score) : "?", rows);
+    }
+  }
   md += "| Part | Score |\n|---|---|\n";
   for (const auto& p : r.parts) {
     md += fmt::format("| {} ({}) | {} / {} |\n", p.title, p.id, Points(p.score), Points(p.max_score));

@@ -1,5 +1,7 @@
 #include "report/gradebook.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 
@@ -38,6 +40,16 @@ std::string RenderGradebookCsv(std::vector<Result> results) {
                                      "ref",     "commit", "late"};
   for (const auto& id : part_ids) header.push_back(CsvText(id));
   header.push_back("error");
+  // Staff's changes (grader/staff/), only when there are some, so a class
+  // without any keeps the same columns.
+  const bool staff = std::any_of(results.begin(), results.end(), [](const Result& r) {
+    return !r.adjustments.empty() || !r.late.extended_to.empty();
+  });
+  if (staff) {
+    header.push_back("auto_score");
+    header.push_back("adjustments");
+    header.push_back("extended_to");
+  }
   std::string out;
   AppendRow(header, &out);
   for (const auto& r : results) {
@@ -58,6 +70,20 @@ std::string RenderGradebookCsv(std::vector<Result> results) {
       row.push_back(graded && it != by_part.end() ? FormatPoints(it->second) : "");
     }
     row.push_back(CsvText(OneLine(r.error, 500)));
+    if (staff) {
+      std::string why;
+      for (const auto& a : r.adjustments) {
+        why += (why.empty() ? "" : "; ") +
+               fmt::format("{}{}{}: {}", a.kind, a.target.empty() ? "" : " " + a.target,
+                           a.problem.empty() ? fmt::format(" {} -> {}", FormatPoints(a.before),
+                                                           FormatPoints(a.after))
+                                             : " (not applied)",
+                           a.reason);
+      }
+      row.push_back(graded && r.auto_score ? FormatPoints(*r.auto_score) : "");
+      row.push_back(CsvText(OneLine(why, 500)));
+      row.push_back(CsvText(r.late.extended_to));
+    }
     AppendRow(row, &out);
   }
   return out;

@@ -67,6 +67,13 @@ std::string TopOutput(const Result& r) {
     md += fmt::format("\n\nLate: {} day(s), {} point(s) removed.",
                       FormatPoints(std::ceil(r.late.days_late)), FormatPoints(r.late.penalty));
   }
+  if (!r.late.extended_to.empty()) md += "\n\nDeadline extended to " + r.late.extended_to + ".";
+  for (const auto& a : r.adjustments) {
+    if (!a.problem.empty()) continue;
+    md += fmt::format("\n\nAdjusted by course staff ({}{}: {} -> {}): {}", a.kind,
+                      a.target.empty() ? "" : " " + MarkdownInline(a.target),
+                      FormatPoints(a.before), FormatPoints(a.after), MarkdownInline(a.reason));
+  }
   return md;
 }
 
@@ -120,6 +127,17 @@ json ToGradescope(const Result& r) {
       {"grader_version", ValidUtf8(r.provenance.grader_version)},
   };
   if (!graded) extra["error"] = ValidUtf8(r.error);
+  if (r.auto_score) extra["auto_score"] = *r.auto_score;
+  if (!r.adjustments.empty()) {
+    json adj = json::array();
+    for (const auto& a : r.adjustments) {
+      adj.push_back({{"kind", a.kind}, {"target", ValidUtf8(a.target)},
+                     {"reason", ValidUtf8(a.reason)}, {"before", a.before}, {"after", a.after},
+                     {"applied", a.problem.empty()}});
+    }
+    extra["adjustments"] = std::move(adj);
+  }
+  if (!r.late.extended_to.empty()) extra["extended_to"] = r.late.extended_to;
   return {
       {"score", graded ? r.score : 0.0},
       {"execution_time", static_cast<long long>(std::llround(total))},

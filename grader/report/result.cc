@@ -92,6 +92,24 @@ json ToJson(const Result& r) {
   };
   if (r.tag_time) j["tag_time"] = *r.tag_time;
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.late.extended_to.empty()) {
+    j["late"]["extended_to"] = r.late.extended_to;
+    j["late"]["extension_reason"] = r.late.extension_reason;
+  }
+  if (r.auto_score) j["auto_score"] = *r.auto_score;
+  if (!r.adjustments.empty()) {
+    json adj = json::array();
+    for (const auto& a : r.adjustments) {
+      json e = {{"kind", a.kind},     {"target", a.target}, {"reason", a.reason},
+                {"by", a.by},         {"at", a.at},         {"before", a.before},
+                {"after", a.after}};
+      if (a.points) e["points"] = *a.points;
+      if (a.score) e["score"] = *a.score;
+      if (!a.problem.empty()) e["problem"] = a.problem;
+      adj.push_back(std::move(e));
+    }
+    j["adjustments"] = std::move(adj);
+  }
   return j;
 }
 
@@ -140,6 +158,23 @@ Result ResultFromJson(const json& j) {
     r.late.days_late = Get<double>(late, "days_late", 0);
     r.late.penalty = Get<double>(late, "penalty", 0);
     r.late.explanation = Get<std::string>(late, "explanation", "");
+    r.late.extended_to = Get<std::string>(late, "extended_to", "");
+    r.late.extension_reason = Get<std::string>(late, "extension_reason", "");
+    if (j.contains("auto_score")) r.auto_score = j["auto_score"].get<double>();
+    for (const auto& a : Get<json>(j, "adjustments", json::array())) {
+      AppliedAdjustment e;
+      e.kind = Get<std::string>(a, "kind", "");
+      e.target = Get<std::string>(a, "target", "");
+      if (a.contains("points")) e.points = a["points"].get<double>();
+      if (a.contains("score")) e.score = a["score"].get<double>();
+      e.reason = Get<std::string>(a, "reason", "");
+      e.by = Get<std::string>(a, "by", "");
+      e.at = Get<std::string>(a, "at", "");
+      e.before = Get<double>(a, "before", 0);
+      e.after = Get<double>(a, "after", 0);
+      e.problem = Get<std::string>(a, "problem", "");
+      r.adjustments.push_back(std::move(e));
+    }
     const json prov = Get<json>(j, "provenance", json::object());
     r.provenance.grader_version = Get<std::string>(prov, "grader_version", "");
     r.provenance.rubric_path = Get<std::string>(prov, "rubric_path", "");

@@ -72,6 +72,28 @@ struct Late {
   double days_late = 0;
   double penalty = 0;      // points removed
   std::string explanation;
+  // A per-student extension (grader/staff/extensions.h): the deadline that
+  // applied instead of the rubric's ("" none), and why (staff only).
+  std::string extended_to;
+  std::string extension_reason;
+};
+
+// A change course staff made to the automatic score (grader/staff/
+// adjustments.h), as applied: kept in the result beside the automatic score
+// so a regrade re-applies it instead of losing it.
+struct AppliedAdjustment {
+  std::string kind;    // "check", "part" or "total"
+  std::string target;  // the check or part id ("" for total)
+  std::optional<double> points;  // added (negative: removed)
+  std::optional<double> score;   // replaces the automatic score
+  std::string reason;  // the student reads it
+  std::string by;
+  std::string at;
+  double before = 0;   // the target's score before, and after
+  double after = 0;
+  // Why it was not applied ("the rubric has no check 'x'"): reported,
+  // never dropped silently.
+  std::string problem;
 };
 
 struct Result {
@@ -79,7 +101,7 @@ struct Result {
   std::string student;
   std::string source;      // redacted
   std::string ref;
-  std::string ref_why;     // why that ref: "the newest tag other than part1"; "" = the rubric's first
+  std::string ref_why;     // why that ref: "the newest tag other than milestone1"; "" = the rubric's first
   std::string commit;
   std::int64_t commit_time = 0;
   std::optional<std::int64_t> tag_time;
@@ -92,6 +114,9 @@ struct Result {
   Late late;
   Provenance provenance;
   std::map<std::string, double> timing;  // seconds per stage
+  // Staff adjustments (empty: none) and the score before them.
+  std::vector<AppliedAdjustment> adjustments;
+  std::optional<double> auto_score;
 };
 
 nlohmann::json ToJson(const Result& r);

@@ -69,6 +69,18 @@ ClassSummary Summarize(const std::vector<Result>& results, std::vector<std::stri
     }
     ++s.graded;
     if (r.late.late) ++s.late;
+    if (!r.adjustments.empty() || !r.late.extended_to.empty()) {
+      std::string d;
+      if (r.auto_score) d = fmt::format("{} → {}", FormatPoints(*r.auto_score), FormatPoints(r.score));
+      for (const auto& a : r.adjustments) {
+        d += (d.empty() ? "" : "; ") + a.kind + (a.target.empty() ? "" : " " + a.target) +
+             (a.problem.empty() ? ": " : " (NOT APPLIED: " + a.problem + "): ") + a.reason;
+      }
+      if (!r.late.extended_to.empty()) {
+        d += (d.empty() ? "" : "; ") + std::string("deadline extended to ") + r.late.extended_to;
+      }
+      s.adjusted.push_back({r.student, d});
+    }
     scores.push_back(r.score);
     for (const auto& c : r.checks) {
       auto [it, added] = rates.try_emplace(c.id);
@@ -162,6 +174,12 @@ std::string RenderSummaryMarkdown(const ClassSummary& s, const std::string& hist
   for (const auto& w : s.slowest) {
     out += fmt::format("| {} | {} | {} |\n", md(w.student), Seconds(w.seconds), md(w.status));
   }
+  if (!s.adjusted.empty()) {
+    out += "\n## Adjusted by staff\n\n| Student | Change |\n|---|---|\n";
+    for (const auto& a : s.adjusted) {
+      out += fmt::format("| {} | {} |\n", md(a.student), md(OneLine(a.detail, 600)));
+    }
+  }
   if (!s.notes.empty()) {
     out += "\n## Notes\n\n";
     for (const auto& n : s.notes) out += "- " + md(OneLine(n, 400)) + "\n";
@@ -242,6 +260,14 @@ std::string RenderSummaryHtml(const ClassSummary& s, const std::string& histogra
     for (const auto& w : s.slowest) {
       out += fmt::format("<tr><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n", h(w.student),
                          Seconds(w.seconds), h(w.status));
+    }
+    out += "</table>\n";
+  }
+  if (!s.adjusted.empty()) {
+    out += "<h2>Adjusted by staff</h2>\n<table>\n<tr><th>Student</th><th>Change</th></tr>\n";
+    for (const auto& a : s.adjusted) {
+      out += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", h(a.student),
+                         h(OneLine(a.detail, 1000)));
     }
     out += "</table>\n";
   }

@@ -35,6 +35,12 @@ struct ClassSummary {
     std::string status;
   };
 
+  // Students whose score staff changed (adjustments, extensions; grader/staff/).
+  struct Adjusted {
+    std::string student;
+    std::string detail;  // "auto 20 -> 22: check build +2: reason; extended to ..."
+  };
+
   int students = 0, graded = 0, errors = 0, late = 0;
   double max_score = 0;
   double mean = 0, median = 0, lowest = 0, highest = 0;  // graded only
@@ -44,6 +50,7 @@ struct ClassSummary {
   std::vector<Flaky> flaky;        // checks that passed only on a rerun
   std::vector<Slow> slowest;       // at most 5, by timing.total
   std::vector<std::string> notes;  // e.g. roster rows that were skipped
+  std::vector<Adjusted> adjusted;  // by student; the section is left out when empty
 };
 
 ClassSummary Summarize(const std::vector<Result>& results, std::vector<std::string> notes = {});

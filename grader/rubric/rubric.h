@@ -31,7 +31,7 @@ enum class Visibility { kVisible, kHidden, kAfterDueDate, kAfterPublished };
 std::string VisibilityName(Visibility v);  // Gradescope spelling
 
 struct Part {
-  std::string id;     // "setup", "part1", "part2"
+  std::string id;     // e.g. "setup", "milestone1", "final"
   std::string title;
   double points = 0;  // the sum of its checks' points must equal this
   Location where;
@@ -76,7 +76,7 @@ struct LatePolicy {
 };
 
 // A file of the assignment's tree with the content the text gives it
-// (`secret.txt`: "Hey! This is a secret!"). Program-judging checks get it
+// (`data/notes.txt`: "Remember the milk."). Program-judging checks get it
 // in their box where the submission lacks it.
 struct DataFile {
   std::string path;
@@ -87,14 +87,17 @@ struct DataFile {
 struct Rubric {
   std::string path;          // file it came from
   std::string sha256;        // of the file's bytes (provenance)
-  std::string assignment;    // e.g. "ipc-project"
+  std::string assignment;    // e.g. "shell-lab"
   std::string title;
-  std::string image = "python:latest";   // the assignment's image
+  // The assignment's image (`image:`, required: the engine has no default;
+  // e.g. debian:stable).
+  std::string image;
   // Images to use, in order, when `image` is not present and cannot be
-  // pulled (no registry here; the set-up script builds
-  // ipc-grader/python:bookworm offline).
+  // pulled (e.g. one a set-up script builds offline).
   std::vector<std::string> image_fallbacks;
-  std::string workdir = "/root";
+  // Where the submission's tree is put in the container (`workdir:`,
+  // required, an absolute path; e.g. /work).
+  std::string workdir;
   // Graded ref candidates, in order (a fetch::kNewestTagExcept rule among
   // them for `ref: {newest_tag_except: [...]}`).
   std::vector<std::string> refs;

@@ -7,6 +7,7 @@
 
 #include "rubric/loader_internal.h"
 #include "rubric/yaml_scalar.h"
+#include "util/strings.h"
 
 namespace ipc::rubric::internal {
 namespace {
@@ -16,12 +17,6 @@ struct CheckSite {
   NodeReader reader;                 // named "check '<id>'"
   std::vector<YAML::Node> needs_at;  // the node of each needs entry
 };
-
-std::string Join(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const auto& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 Visibility ReadVisibility(const NodeReader& r, const std::string& text) {
   static const std::vector<std::pair<std::string, Visibility>> kNames = {

@@ -151,7 +151,7 @@ std::vector<Part> ReadParts(NodeReader& top, const std::string& path) {
 }
 
 // `ref:` is a list of candidates (tags, branches, HEAD, commits), or the
-// rule {newest_tag_except: [part1], fallback: [HEAD]}.
+// rule {newest_tag_except: [milestone1], fallback: [HEAD]}.
 void ReadRefs(NodeReader& top, const std::string& path, Rubric* rubric) {
   YAML::Node node = top.Child("ref");
   if (!node) top.Fail(top.node(), "missing required key 'ref'");
@@ -259,15 +259,16 @@ Rubric ParseRubric(const std::string& yaml_text, const std::string& path) {
   rubric.sha256 = ipc::Sha256Hex(yaml_text);
   rubric.assignment = NonEmpty(top, "assignment", top.RequireString("assignment"));
   rubric.title = top.OptString("title").value_or("");
-  if (auto v = top.OptString("image")) rubric.image = NonEmpty(top, "image", *v);
+  // The image and the workdir are the assignment's: the engine assumes
+  // neither (a missing one is a file:line:col error).
+  rubric.image = NonEmpty(top, "image", top.RequireString("image"));
   if (auto v = top.OptStringList("image_fallbacks")) {
     rubric.image_fallbacks = NonEmptyList(top, "image_fallbacks", *v);
   }
-  if (auto v = top.OptString("workdir")) {
-    if (v->empty() || v->front() != '/') {
-      top.FailValue("workdir", "'workdir' must be an absolute path, got " + scalar::Quote(*v));
-    }
-    rubric.workdir = *v;
+  rubric.workdir = top.RequireString("workdir");
+  if (rubric.workdir.empty() || rubric.workdir.front() != '/') {
+    top.FailValue("workdir",
+                  "'workdir' must be an absolute path, got " + scalar::Quote(rubric.workdir));
   }
   ReadRefs(top, path, &rubric);
   rubric.text_paths = top.OptStringList("text").value_or(std::vector<std::string>{});

@@ -3,17 +3,12 @@
 #include <map>
 
 #include "rubric/yaml_scalar.h"
+#include "util/strings.h"
 
 namespace ipc::rubric {
 namespace {
 
 std::string Quoted(const std::string& key) { return "'" + key + "'"; }
-
-std::string JoinKeys(const std::vector<std::string>& keys) {
-  std::string out;
-  for (const auto& k : keys) out += (out.empty() ? "" : ", ") + k;
-  return out;
-}
 
 }  // namespace
 
@@ -158,7 +153,7 @@ void NodeReader::RejectUnknown() {
     if (std::string best = DidYouMean(key, known_in_order_); !best.empty()) {
       message += " (did you mean " + Quoted(best) + "?)";
     } else if (!known_in_order_.empty()) {
-      message += " (expected one of: " + JoinKeys(known_in_order_) + ")";
+      message += " (expected one of: " + Join(known_in_order_, ", ") + ")";
     }
     Fail(key_node, message);
   }

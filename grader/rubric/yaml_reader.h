@@ -25,7 +25,7 @@ namespace ipc::rubric {
 
 class NodeReader {
  public:
-  // `what` names the mapping in messages, e.g. "check 'sigusr1'"; "" leaves
+  // `what` names the mapping in messages, e.g. "check 'build'"; "" leaves
   // it out. Throws if `node` is not a mapping, has a key that is not a
   // scalar, or repeats a key (yaml-cpp keeps both copies silently).
   NodeReader(YAML::Node node, std::string file, std::string what);

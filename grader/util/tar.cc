@@ -115,17 +115,17 @@ bool OpenParent(int root, const std::vector<std::string>& comps, Fd* out,
     if (fd < 0 && errno == ENOENT) {
       if (::mkdirat(cur.get(), comps[i].c_str(), 0755) != 0 &&
           errno != EEXIST) {
-        *why = Errno(("mkdir " + Quote(walked)).c_str());
+        *why = Errno(("mkdir " + QuoteForMessage(walked)).c_str());
         return false;
       }
       fd = ::openat(cur.get(), comps[i].c_str(), flags);
     }
     if (fd < 0) {
       if (errno == ENOTDIR || errno == ELOOP) {
-        *why = Quote(walked) +
+        *why = QuoteForMessage(walked) +
                " is a symlink or not a directory; refusing to write through it";
       } else {
-        *why = Errno(("open " + Quote(walked)).c_str());
+        *why = Errno(("open " + QuoteForMessage(walked)).c_str());
       }
       return false;
     }
@@ -270,9 +270,13 @@ bool ExtractOne(int root, const Raw& e, std::string* why) {
 void Writer::Header(const std::string& path, char type, std::uint64_t size,
                     unsigned mode, const std::string& link) {
   std::string pax;
-  if (path.size() > kNameLen) pax += PaxRecord("path", path);
-  if (link.size() > kLinkLen) pax += PaxRecord("linkpath", link);
-  if (size > kMaxOctal11) pax += PaxRecord("size", std::to_string(size));
+  const bool mtime_fits = mtime_ >= 0 && static_cast<std::uint64_t>(mtime_) <= kMaxOctal11;
+  if (type != 'x') {  // a pax header's own fields always fit
+    if (path.size() > kNameLen) pax += PaxRecord("path", path);
+    if (link.size() > kLinkLen) pax += PaxRecord("linkpath", link);
+    if (size > kMaxOctal11) pax += PaxRecord("size", std::to_string(size));
+    if (!mtime_fits) pax += PaxRecord("mtime", std::to_string(mtime_));
+  }
   if (!pax.empty()) {
     Header("././@PaxHeader", 'x', pax.size(), 0644, "");
     out_ += pax;
@@ -284,7 +288,10 @@ void Writer::Header(const std::string& path, char type, std::uint64_t size,
   PutOctal(h + kUidOff, 8, 0);
   PutOctal(h + kGidOff, 8, 0);
   PutOctal(h + kSizeOff, 12, size > kMaxOctal11 ? 0 : size);
-  PutOctal(h + kMtimeOff, 12, static_cast<std::uint64_t>(mtime_) & kMaxOctal11);
+  // Out of range (before 1970, after 2242): the pax record holds the time,
+  // the field the nearest value it can (what GNU tar writes too).
+  PutOctal(h + kMtimeOff, 12,
+           mtime_fits ? static_cast<std::uint64_t>(mtime_) : mtime_ < 0 ? 0 : kMaxOctal11);
   h[kTypeOff] = type;
   std::memcpy(h + kLinkOff, link.data(), std::min(link.size(), kLinkLen));
   std::memcpy(h + kMagicOff, "ustar", 6);  // with its NUL
@@ -323,7 +330,7 @@ bool Extract(const std::string& archive, const std::string& dest,
              const ExtractLimits& limits, std::string* err) {
   Fd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0) {
-    *err = Errno(("cannot open destination " + Quote(dest)).c_str());
+    *err = Errno(("cannot open destination " + QuoteForMessage(dest)).c_str());
     return false;
   }
   Parser parser(archive);
@@ -335,18 +342,18 @@ bool Extract(const std::string& archive, const std::string& dest,
     if (r == 0) return true;
     if (++entries > limits.max_entries) {
       *err = "more than " + std::to_string(limits.max_entries) +
-             " entries (at " + Quote(e.path) + ")";
+             " entries (at " + QuoteForMessage(e.path) + ")";
       return false;
     }
     total += e.size;
     if (total > limits.max_total_bytes) {
       *err = "more than " + std::to_string(limits.max_total_bytes) +
-             " bytes of data (at " + Quote(e.path) + ")";
+             " bytes of data (at " + QuoteForMessage(e.path) + ")";
       return false;
     }
     std::string why;
     if (!ExtractOne(root.get(), e, &why)) {
-      *err = "tar entry " + Quote(e.path) + ": " + why;
+      *err = "tar entry " + QuoteForMessage(e.path) + ": " + why;
       return false;
     }
   }
@@ -380,7 +387,7 @@ bool List(const std::string& archive, std::vector<Member>* out,
         m.link = e.link;
         break;
       default:
-        *err = "tar entry " + Quote(e.path) + ": unsupported entry type '" +
+        *err = "tar entry " + QuoteForMessage(e.path) + ": unsupported entry type '" +
                e.type + "'";
         return false;
     }

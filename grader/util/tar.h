@@ -27,7 +27,9 @@ class Writer {
 
   // Modification time stamped on every later entry (unix seconds; default
   // 0). The fetcher uses the commit time so archives are reproducible.
-  void set_mtime(std::int64_t mtime) { mtime_ = mtime < 0 ? 0 : mtime; }
+  // Times before 1970 or after 2242 (more than 11 octal digits) travel in a
+  // pax "mtime" record, as GNU tar writes them.
+  void set_mtime(std::int64_t mtime) { mtime_ = mtime; }
 
  private:
   void Header(const std::string& path, char type, std::uint64_t size,

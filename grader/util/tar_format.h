@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/strings.h"
+
 namespace ipc::tar::internal {
 
 constexpr std::size_t kBlock = 512;
@@ -23,10 +25,6 @@ constexpr std::uint64_t kMaxOctal11 = 077777777777ull;  // 11 octal digits
 inline std::size_t Padded(std::uint64_t n) {
   return static_cast<std::size_t>((n + kBlock - 1) / kBlock * kBlock);
 }
-
-// Control bytes, quotes and non-ASCII escaped: for error messages only, so a
-// name with a newline cannot forge lines in a report.
-std::string Quote(std::string_view s);
 
 // One member as stored, pax/GNU long names already applied. `data` points
 // into the archive.
@@ -54,7 +52,7 @@ class Parser {
   static bool ParsePax(std::string_view body, std::string* path,
                        bool* have_path, std::string* link, bool* have_link,
                        std::uint64_t* size, bool* have_size,
-                       std::uint64_t* mtime, bool* have_mtime,
+                       std::int64_t* mtime, bool* have_mtime,
                        std::string* err);
 
   const std::string& a_;

@@ -1,5 +1,6 @@
 // The ustar/pax header parser (see tar_format.h).
 #include <cstring>
+#include <limits>
 
 #include "util/tar_format.h"
 
@@ -23,6 +24,40 @@ bool ParseOctal(const char* p, std::size_t n, std::uint64_t* out) {
   return any || n == 0 || p[0] == '\0' || p[0] == ' ';
 }
 
+// GNU's base-256 numbers (first byte 0x80, or 0xff when negative): the
+// rest of the field is a big-endian two's-complement number. GNU tar writes
+// them for times before 1970 or after 2242 and for sizes over 8 GiB.
+bool ParseBase256(const char* p, std::size_t n, std::int64_t* out) {
+  const bool negative = static_cast<unsigned char>(p[0]) == 0xff;
+  const unsigned char fill = negative ? 0xff : 0x00;
+  std::uint64_t v = negative ? ~std::uint64_t{0} : 0;  // sign-extended
+  for (std::size_t i = 1; i < n; ++i) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (i + 8 < n) {  // more than 64 bits: only sign extension fits
+      if (b != fill) return false;
+      continue;
+    }
+    v = (v << 8) | b;
+  }
+  const auto s = static_cast<std::int64_t>(v);
+  if ((s < 0) != negative) return false;
+  *out = s;
+  return true;
+}
+
+// A numeric header field: octal digits, or base-256.
+bool ParseNumber(const char* p, std::size_t n, std::int64_t* out) {
+  const auto first = static_cast<unsigned char>(p[0]);
+  if (first == 0x80 || first == 0xff) return ParseBase256(p, n, out);
+  std::uint64_t v = 0;
+  if (!ParseOctal(p, n, &v) ||
+      v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return false;
+  }
+  *out = static_cast<std::int64_t>(v);
+  return true;
+}
+
 bool ParseDecimal(std::string_view s, std::uint64_t* out) {
   if (s.empty() || s.size() > 19) return false;
   std::uint64_t v = 0;
@@ -34,34 +69,41 @@ bool ParseDecimal(std::string_view s, std::uint64_t* out) {
   return true;
 }
 
+// A pax time, [-]SECONDS[.FRACTION], rounded down to whole seconds:
+// "-1.5" is 1.5 s before 1970, second -2 (as st_mtim.tv_sec has it).
+bool ParsePaxTime(std::string_view s, std::int64_t* out) {
+  const bool negative = !s.empty() && s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  const std::size_t dot = s.find('.');
+  std::uint64_t whole = 0;
+  if (!ParseDecimal(s.substr(0, dot), &whole) ||
+      whole > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    return false;
+  }
+  bool fraction = false;
+  if (dot != std::string_view::npos) {
+    for (char c : s.substr(dot + 1)) {
+      if (c < '0' || c > '9') return false;
+      fraction |= c != '0';
+    }
+  }
+  const auto t = static_cast<std::int64_t>(whole);
+  *out = negative ? -t - (fraction ? 1 : 0) : t;
+  return true;
+}
+
 std::string CString(const char* p, std::size_t n) {
   return std::string(p, strnlen(p, n));
 }
 
 }  // namespace
 
-std::string Quote(std::string_view s) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (unsigned char c : s) {
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "'";
-}
-
 int Parser::Next(Raw* e, std::string* err) {
   std::string pax_path, pax_link;
   bool have_path = false, have_link = false, have_size = false;
   bool have_mtime = false;
-  std::uint64_t pax_size = 0, pax_mtime = 0;
+  std::uint64_t pax_size = 0;
+  std::int64_t pax_mtime = 0;
   for (;;) {
     if (pos_ + kBlock > a_.size()) {
       *err = "truncated archive: no end-of-archive block after offset " +
@@ -80,13 +122,14 @@ int Parser::Next(Raw* e, std::string* err) {
       *err = "not a ustar header at offset " + std::to_string(pos_);
       return -1;
     }
-    std::uint64_t size = 0, mode = 0, mtime = 0;
-    if (!ParseOctal(h + kSizeOff, 12, &size) ||
-        !ParseOctal(h + kModeOff, 8, &mode) ||
-        !ParseOctal(h + kMtimeOff, 12, &mtime)) {
+    std::int64_t signed_size = 0, mode = 0, mtime = 0;
+    if (!ParseNumber(h + kSizeOff, 12, &signed_size) || signed_size < 0 ||
+        !ParseNumber(h + kModeOff, 8, &mode) || mode < 0 ||
+        !ParseNumber(h + kMtimeOff, 12, &mtime)) {
       *err = "bad numeric field at offset " + std::to_string(pos_);
       return -1;
     }
+    std::uint64_t size = static_cast<std::uint64_t>(signed_size);
     const char type = h[kTypeOff];
     if (have_size && type != 'x' && type != 'g') size = pax_size;
     const std::size_t data_off = pos_ + kBlock;
@@ -120,7 +163,7 @@ int Parser::Next(Raw* e, std::string* err) {
     e->type = type;
     e->size = size;
     e->mode = static_cast<unsigned>(mode & 07777);
-    e->mtime = static_cast<std::int64_t>(have_mtime ? pax_mtime : mtime);
+    e->mtime = have_mtime ? pax_mtime : mtime;
     e->data = data;
     if (have_path) {
       e->path = pax_path;
@@ -132,7 +175,7 @@ int Parser::Next(Raw* e, std::string* err) {
     e->link = have_link ? pax_link : CString(h + kLinkOff, kLinkLen);
     if (e->path.find('\0') != std::string::npos ||
         e->link.find('\0') != std::string::npos) {
-      *err = "entry " + Quote(e->path) + ": NUL byte in name or link";
+      *err = "entry " + QuoteForMessage(e->path) + ": NUL byte in name or link";
       return -1;
     }
     return 1;
@@ -152,7 +195,7 @@ bool Parser::CheckSum(const char* h) {
 
 bool Parser::ParsePax(std::string_view body, std::string* path, bool* have_path,
                       std::string* link, bool* have_link, std::uint64_t* size,
-                      bool* have_size, std::uint64_t* mtime, bool* have_mtime,
+                      bool* have_size, std::int64_t* mtime, bool* have_mtime,
                       std::string* err) {
   while (!body.empty() && body.front() != '\0') {
     const std::size_t sp = body.find(' ');
@@ -184,10 +227,11 @@ bool Parser::ParsePax(std::string_view body, std::string* path, bool* have_path,
       }
       *have_size = true;
     } else if (key == "mtime") {
-      // Fractional seconds are allowed; whole seconds are enough here.
-      if (ParseDecimal(value.substr(0, value.find('.')), mtime)) {
-        *have_mtime = true;
+      if (!ParsePaxTime(value, mtime)) {
+        *err = "bad pax mtime";
+        return false;
       }
+      *have_mtime = true;
     }
   }
   return true;

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "e2e_support.h"
+#include "rubric_subset.h"
 
 namespace ipc::e2e {
 namespace {
@@ -48,23 +49,26 @@ class BatchE2e : public ::testing::Test {
     roster += "norepo,\n";
     std::ofstream(dir_ / "roster.csv") << roster;
     roster_ = (dir_ / "roster.csv").string();
+    // The quick checks of the course's rubric: what is tested here
+    // (resume, shards, --only, errors per row) is the same for any rubric,
+    // and each case grades the class several times.
+    rubric_ = (dir_ / "rubric.yaml").string();
+    ASSERT_EQ(WriteRubricSubset(SourceDir() + "/rubrics/hostile-limits.yaml", QuickChecks(),
+                                rubric_),
+              std::vector<std::string>{});
   }
   void TearDown() override {
     if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  // The small five-check rubric: what is tested here (resume, shards,
-  // --only, errors per row) is the same for any rubric, and each case grades
-  // the class several times.
-  static std::string SmallRubric() { return SourceDir() + "/rubrics/hostile-limits.yaml"; }
   int Batch(const std::string& args, std::string* out = nullptr) {
-    return Sh(BinDir() + "/grader batch --roster " + roster_ + " --rubric " + SmallRubric() + " " +
-                  args,
+    return Sh(BinDir() + "/grader batch --roster " + roster_ + " --rubric " + rubric_ + " " + args,
               out);
   }
 
   fs::path dir_;
   std::string roster_;
+  std::string rubric_;
 };
 
 TEST_F(BatchE2e, KillNineThenRerunShardsAndOnlyAllGiveTheSameGradebook) {
@@ -81,7 +85,6 @@ TEST_F(BatchE2e, KillNineThenRerunShardsAndOnlyAllGiveTheSameGradebook) {
 
   // 2. kill -9 once the first student is done, then rerun.
   const fs::path b = dir_ / "b";
-  const std::string rubric = SmallRubric();  // built before fork: no allocation after it
   int pipefd[2];
   ASSERT_EQ(pipe(pipefd), 0);
   const pid_t pid = fork();
@@ -93,7 +96,7 @@ TEST_F(BatchE2e, KillNineThenRerunShardsAndOnlyAllGiveTheSameGradebook) {
     close(pipefd[0]);
     const std::string grader = BinDir() + "/grader";
     execl(grader.c_str(), grader.c_str(), "batch", "--roster", roster_.c_str(), "--rubric",
-          rubric.c_str(), "-j", "1", "--out", b.c_str(), static_cast<char*>(nullptr));
+          rubric_.c_str(), "-j", "1", "--out", b.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(pipefd[1]);

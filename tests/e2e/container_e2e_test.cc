@@ -222,12 +222,47 @@ TEST_F(ContainerE2e, SandboxLimitsAreInForceInside) {
   spec.limits.pids = 77;
   const RunResult r = runner_->Run(spec);
   ASSERT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
-  // CHOWN(0) DAC_OVERRIDE(1) FOWNER(3) KILL(5) SETGID(6) SETUID(7).
-  const unsigned mask = 1u << 0 | 1u << 1 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 7;
+  // CHOWN(0) DAC_OVERRIDE(1) FOWNER(3) KILL(5) SETGID(6) SETUID(7) MKNOD(27).
+  const unsigned mask = 1u << 0 | 1u << 1 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 7 | 1u << 27;
   char cap_line[64];
   std::snprintf(cap_line, sizeof cap_line, "CapEff:\t%016x\n", mask);
   EXPECT_EQ(r.stdout_data, std::string(cap_line) + "1024\n" + std::to_string(8ull << 20) +
                                "\n77\n");
+}
+
+// RunSpec::writable, as the grader mounts a grading container: the image
+// read-only, the listed folders writable, a volume that starts with the
+// image's files where asked (removed with the container), a tmpfs with its
+// mode elsewhere.
+TEST_F(ContainerE2e, OnlyTheWritableFoldersCanBeWrittenAndTheirVolumesGoWithTheContainer) {
+  const auto dangling = [] {
+    std::set<std::string> ids;
+    std::istringstream in(
+        Docker({"volume", "ls", "-q", "--filter", "dangling=true"}).stdout_data);
+    for (std::string id; std::getline(in, id);) ids.insert(id);
+    return ids;
+  };
+  const std::set<std::string> before = dangling();
+  RunSpec spec = Spec(
+      {"sh", "-c",
+       "touch /usr/x 2>/dev/null && echo usr-written; "
+       "touch /var/x 2>/dev/null && echo var-written; "
+       "grep -q '^root:' /etc/passwd && echo etc-has-the-image-files; "
+       "echo x >/etc/new && echo etc-written; "
+       "ls -A /home | wc -l; echo x >/home/new && echo home-written; "
+       "stat -c '%a %F' /tmp /work; echo x >/work/new && echo work-written"});
+  spec.writable = {{"/work", false, 0755}, {"/etc", true, 0755}, {"/home", false, 0755},
+                   {"/tmp", false, 01777}};
+  const RunResult r = runner_->Run(spec);
+  ASSERT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
+  EXPECT_EQ(r.stdout_data,
+            "etc-has-the-image-files\netc-written\n0\nhome-written\n"
+            "1777 directory\n755 directory\nwork-written\n");
+  EXPECT_EQ(ContainersNamed(r.container_name), "");
+  // The /etc volume went with the container: no volume of ours dangles.
+  for (const auto& id : dangling()) {
+    EXPECT_TRUE(before.count(id)) << "volume " << id << " outlived its container";
+  }
 }
 
 TEST_F(ContainerE2e, AssignmentScriptsWorkWithTheReducedCapabilities) {

@@ -15,7 +15,7 @@ target_compile_definitions(git_server_fetch_test PRIVATE
 ipc_add_gtest(git_server_grade_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/git_server_grade_test.cc
           ${CMAKE_CURRENT_LIST_DIR}/git_server.cc
-  LIBS nlohmann_json::nlohmann_json
+  LIBS nlohmann_json::nlohmann_json yaml-cpp
   LABELS e2e)
 target_compile_definitions(git_server_grade_test PRIVATE
   IPC_DEFAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}" IPC_DEFAULT_BIN_DIR="${PROJECT_BINARY_DIR}/bin")

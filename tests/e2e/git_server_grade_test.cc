@@ -10,6 +10,7 @@
 
 #include "e2e/e2e_support.h"
 #include "e2e/git_server.h"
+#include "e2e/rubric_subset.h"
 
 namespace ipc::e2e {
 namespace {
@@ -51,6 +52,9 @@ class GradeOverHttp : public ::testing::Test {
                 Sh("git clone -q --bare " + Path("work") + " " + Path("repos/alice/ipc-project.git"),
                    &out) == 0;
     setup_log_ = new std::string(out);
+    setup_ok_ = setup_ok_ && WriteRubricSubset(SourceDir() + "/rubrics/hostile-limits.yaml",
+                                               QuickChecks(), Path("rubric.yaml"))
+                                 .empty();
   }
   static void TearDownTestSuite() {
     fs::remove_all(*root_);
@@ -77,13 +81,14 @@ class GradeOverHttp : public ::testing::Test {
   static std::string Path(const std::string& rel) { return (*root_ / rel).string(); }
 
   // The grader with the token in the environment only (never on the
-  // command line); stdout and stderr go to separate files. The small
-  // rubric: what is compared is the transport, not the checks.
+  // command line); stdout and stderr go to separate files. The quick
+  // checks of the course's rubric: what is compared is the transport, not
+  // the checks.
   int Grade(const std::string& source, const std::string& out, const std::string& token) {
     return Sh(std::string(kTokenEnv) + "='" + token + "' " + BinDir() + "/grader grade '" + source +
               "' --student alice --out " + Path(out) + " --cache " + Path("cache-" + out) +
-              " --token-env " + kTokenEnv + " --rubric " + SourceDir() +
-              "/rubrics/hostile-limits.yaml >" + Path(out + ".stdout") + " 2>" +
+              " --token-env " + kTokenEnv + " --rubric " + Path("rubric.yaml") + " >" +
+              Path(out + ".stdout") + " 2>" +
               Path(out + ".stderr"));
   }
 

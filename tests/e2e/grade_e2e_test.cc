@@ -73,6 +73,8 @@ TEST_F(GradeE2E, ModelSolutionScoresFullMarks) {
   EXPECT_EQ(r["score"], 25);
   EXPECT_EQ(r["max_score"], 25);
   EXPECT_EQ(r["ref"], "final");
+  // The rubric's ref rule, said in the result.
+  EXPECT_EQ(r["ref_why"], "the newest tag other than part1");
   std::string sha;
   Sh("git -C " + Dir("solution") + " rev-parse 'final^{commit}'", &sha);
   EXPECT_EQ(r["commit"].get<std::string>() + "\n", sha);

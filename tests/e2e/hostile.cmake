@@ -1,6 +1,7 @@
 # The hostile corpus (fixtures/hostile, built by fixtures/make-hostile.sh)
-# graded in one `grader batch` with rubrics/hostile-limits.yaml on the real
-# engine, beside the model solution. About 3 minutes on 2 loaded cores.
+# graded in one `grader batch` beside the model solution on the real engine,
+# with the checks of rubrics/hostile-limits.yaml that the cases' expected.yaml
+# name. Three to four minutes on 2 loaded cores.
 ipc_add_gtest(hostile_e2e_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/hostile_e2e_test.cc
   LIBS nlohmann_json::nlohmann_json yaml-cpp

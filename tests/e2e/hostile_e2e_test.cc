@@ -1,12 +1,16 @@
 // The hostile corpus (fixtures/hostile/, issue 6) graded in ONE `grader
 // batch` on the real engine, with the model solution in the same roster.
 // Per case, fixtures/hostile/<case>/expected.yaml states what the grader
-// must make of it, by check id (checks it does not name are not compared,
-// so rubrics/hostile-limits.yaml may grow):
+// must make of it, by check id:
 //   status: graded | error      error: text the result's error contains
 //   max_score: N                the honest grade: the result never exceeds it
-//   time_s: N                   bound on result.timing.total (default 90)
+//   time_s: N                   bound on result.timing.total (default: the
+//                               rubric's limits.wall_s)
 //   checks: {ID: STATUS | {status, message: TEXT, output: [TEXT...], lacks: [TEXT...]}}
+// The batch grades the checks of rubrics/hostile-limits.yaml (the course's
+// rubric with small limits) that some case names, and no others: a check
+// that no case targets would only cost time (every case runs each of them
+// to its limits), so max_score is out of those checks' points.
 // `output` and `lacks` look at the check's output, student and message
 // fields together. Around the batch the test asserts what no single case
 // can: the perfect submission still gets full marks, every output file is
@@ -23,6 +27,7 @@
 #include <set>
 
 #include "hostile_support.h"
+#include "rubric_subset.h"
 
 namespace ipc::e2e {
 namespace {
@@ -35,10 +40,10 @@ constexpr long kMaxGraderRssKb = 256 * 1024;
 // Other engineers' builds share the machine: the count moves a little on its
 // own. A leaked fork bomb is at least the rubric's pids limit (96).
 constexpr int kProcessSlack = 60;
-constexpr double kDefaultCaseTime = 90;  // rubrics/hostile-limits.yaml wall_s
 // The path the git-symlink-out case links secret.txt to.
 constexpr const char* kHostCanaryPath = "/tmp/ipc-hostile-canary-host";
-// In rubrics/hostile-limits.yaml; the snoop case looks for it.
+// In rubrics/hostile-limits.yaml, and written into the rubric the batch
+// grades with; the snoop case looks for it.
 constexpr const char* kRubricCanary = "5f0c2b7e-hostile-rubric-must-stay-on-the-host";
 
 struct ExpectedCheck {
@@ -50,7 +55,7 @@ struct Expected {
   std::string status;
   std::string error;
   double max_score = 0;
-  double time_s = kDefaultCaseTime;
+  std::optional<double> time_s;
   std::map<std::string, ExpectedCheck> checks;
 };
 
@@ -70,7 +75,7 @@ Expected LoadExpected(const fs::path& file) {
   e.status = root["status"].as<std::string>();
   e.error = root["error"].as<std::string>("");
   e.max_score = root["max_score"].as<double>();
-  e.time_s = root["time_s"].as<double>(kDefaultCaseTime);
+  if (root["time_s"]) e.time_s = root["time_s"].as<double>();
   for (const auto& kv : root["checks"]) {
     ExpectedCheck c;
     if (kv.second.IsScalar()) {
@@ -87,7 +92,8 @@ Expected LoadExpected(const fs::path& file) {
 }
 
 // Everything wrong with one case's result, as lines.
-std::vector<std::string> Compare(const std::string& name, const Expected& want, const json& r) {
+std::vector<std::string> Compare(const std::string& name, const Expected& want,
+                                 double default_time_s, const json& r) {
   std::vector<std::string> bad;
   auto add = [&](const std::string& what) { bad.push_back(name + ": " + what); };
   const std::string status = r.value("status", "");
@@ -103,7 +109,8 @@ std::vector<std::string> Compare(const std::string& name, const Expected& want, 
         std::to_string(want.max_score));
   }
   const double total = r.contains("timing") ? r["timing"].value("total", 0.0) : 0.0;
-  if (total > want.time_s) add("took " + std::to_string(total) + " s, bound " + std::to_string(want.time_s));
+  const double bound = want.time_s.value_or(default_time_s);
+  if (total > bound) add("took " + std::to_string(total) + " s, bound " + std::to_string(bound));
   std::map<std::string, json> by_id;
   for (const auto& c : r.value("checks", json::array())) by_id[c.value("id", "")] = c;
   for (const auto& [id, wc] : want.checks) {
@@ -137,6 +144,29 @@ class HostileCorpus : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("ipc-hostile-e2e-" + std::to_string(getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
+    // The cases, and the checks they name.
+    std::vector<std::string> named;
+    for (const auto& e : fs::directory_iterator(SourceDir() + "/fixtures/hostile")) {
+      if (!fs::exists(e.path() / "expected.yaml")) continue;
+      const Expected want = LoadExpected(e.path() / "expected.yaml");
+      for (const auto& [id, check] : want.checks) {
+        if (std::find(named.begin(), named.end(), id) == named.end()) named.push_back(id);
+      }
+      cases_[e.path().filename().string()] = want;
+    }
+    // The rubric with those checks only, under its own name (the snoop case
+    // looks for it by name and for its canary by content).
+    const std::string source = SourceDir() + "/rubrics/hostile-limits.yaml";
+    ASSERT_NE(SlurpFile(source).find(kRubricCanary), std::string::npos)
+        << source << " lacks its canary " << kRubricCanary;
+    fs::create_directories(dir_ / "rubric");
+    rubric_ = (dir_ / "rubric" / "hostile-limits.yaml").string();
+    const auto missing = WriteRubricSubset(source, named, rubric_);
+    ASSERT_TRUE(missing.empty()) << "fixtures/hostile names check '" << missing.front()
+                                 << "', which " << source << " lacks";
+    std::ofstream(rubric_, std::ios::app) << "# rubric-canary: " << kRubricCanary << "\n";
+    wall_s_ = YAML::LoadFile(source)["limits"]["wall_s"].as<double>();
+
     host_canary_ = RandomToken("host-canary-");
     std::ofstream(kHostCanaryPath) << host_canary_ << "\n";
     std::string log;
@@ -158,6 +188,9 @@ class HostileCorpus : public ::testing::Test {
 
   fs::path dir_;
   std::string host_canary_;
+  std::map<std::string, Expected> cases_;  // by case name
+  std::string rubric_;                     // the checks the cases name
+  double wall_s_ = 0;                      // the rubric's limits.wall_s
 };
 
 TEST_F(HostileCorpus, OneBatchContainsEveryCaseAndLeavesNothingBehind) {
@@ -169,33 +202,25 @@ TEST_F(HostileCorpus, OneBatchContainsEveryCaseAndLeavesNothingBehind) {
   const fs::path out = dir_ / "out";
   const GraderRun run = RunGrader(
       {BinDir() + "/grader", "batch", "--roster", (dir_ / "roster.csv").string(), "--rubric",
-       SourceDir() + "/rubrics/hostile-limits.yaml", "--out", out.string(), "--cache",
-       (dir_ / "cache").string(), "-j", "2"},
+       rubric_, "--out", out.string(), "--cache", (dir_ / "cache").string(), "-j", "2"},
       {{"IPC_GRADER_TOKEN", token}}, (dir_ / "grader.log").string());
   // 1: some students are errors (the git caps), which is the batch's 1.
   EXPECT_EQ(run.status, 1) << run.log;
   std::printf("[ hostile  ] %zu cases + perfect in %.1f s, grader peak RSS %ld MB\n",
-              std::distance(fs::directory_iterator(SourceDir() + "/fixtures/hostile"),
-                            fs::directory_iterator{}),
-              run.wall_s, run.max_rss_kb / 1024);
+              cases_.size(), run.wall_s, run.max_rss_kb / 1024);
 
   // Per case.
   std::vector<std::string> bad;
-  int cases = 0;
-  for (const auto& e : fs::directory_iterator(SourceDir() + "/fixtures/hostile")) {
-    if (!fs::exists(e.path() / "expected.yaml")) continue;
-    ++cases;
-    const std::string name = e.path().filename().string();
+  for (const auto& [name, want] : cases_) {
     const fs::path result = out / name / "result.json";
     if (!fs::exists(result)) {
       bad.push_back(name + ": no result.json");
       continue;
     }
-    const auto more = Compare(name, LoadExpected(e.path() / "expected.yaml"),
-                              json::parse(SlurpFile(result)));
+    const auto more = Compare(name, want, wall_s_, json::parse(SlurpFile(result)));
     bad.insert(bad.end(), more.begin(), more.end());
   }
-  EXPECT_GE(cases, 20);
+  EXPECT_GE(cases_.size(), 20u);
   std::string report;
   for (const auto& b : bad) report += "  " + b + "\n";
   EXPECT_TRUE(bad.empty()) << bad.size() << " mismatch(es):\n" << report << "grader log:\n" << run.log;
@@ -205,6 +230,12 @@ TEST_F(HostileCorpus, OneBatchContainsEveryCaseAndLeavesNothingBehind) {
   EXPECT_EQ(perfect.value("status", ""), "graded");
   EXPECT_GT(perfect.value("max_score", 0.0), 0);
   EXPECT_DOUBLE_EQ(perfect.value("score", 0.0), perfect.value("max_score", -1.0));
+  // A case's bound above the most a submission can get here is stale.
+  for (const auto& [name, want] : cases_) {
+    EXPECT_LE(want.max_score, perfect.value("max_score", 0.0) + 0.01)
+        << name << ": max_score " << want.max_score << " is more than the "
+        << perfect.value("max_score", 0.0) << " points of the checks the corpus names";
+  }
 
   // Small outputs; no secret in any of them, nor in the grader's log.
   const auto leaks = BadOutputs(out, kMaxOutputFile, {token, host_canary_, kRubricCanary});

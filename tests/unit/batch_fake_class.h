@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "rubric_text.h"
 #include "batch/roster.h"
 #include "fake_container_runner.h"
 #include "fake_fetcher.h"
@@ -71,7 +72,7 @@ inline std::string ReadFileText(const std::filesystem::path& p) {
 class FakeClass {
  public:
   FakeClass() {
-    rubric_ = rubric::ParseRubric(kClassRubric, "t.yaml");
+    rubric_ = ipc::testing::ParseTestRubric(kClassRubric, "t.yaml");
     rubric_.sha256 = "rubric-sha-1";
     env.rubric = &rubric_;
     env.fetcher = &fetcher;

@@ -23,6 +23,7 @@ const std::string kSha2 = std::string(64, 'c');    // other.sh as committed
 RunPolicy Policy() {
   RunPolicy p;
   p.committed_sha256 = {kSha, kSha2};
+  p.workdir = "/root";  // the job's folder, as the rubric says
   return p;
 }
 
@@ -216,7 +217,7 @@ TEST(FindScriptRuns, AnUnsafeEnvironmentVoidsTheRun) {
 }
 
 TEST(UnsafeVariables, NamesWhatChangesAShellTheLinkerOrPythonAndWritablePathFolders) {
-  const RunPolicy p;
+  const RunPolicy p = Policy();
   using V = std::vector<std::string>;
   EXPECT_EQ(checks::UnsafeVariables(V{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root",
                                       "CI=true", "LANG=C.UTF-8"},

@@ -34,6 +34,22 @@ TEST(DescribeOutOfMemory, NamesTheKernelAndTheLimitWhenKnown) {
   EXPECT_EQ(DescribeOutOfMemory(0), "killed by the kernel: out of memory") << "0 is no limit";
 }
 
+// A case the probe skipped after its check's earlier cases timed out
+// (protocol Box::group_timeouts) is a timeout, the student's, not an error.
+TEST(Classify, ACaseSkippedAfterTimeoutsIsATimeoutNotAnError) {
+  protocol::ProcessResult p;
+  p.started = false;
+  p.timed_out = true;
+  p.error = "skipped: the 3 boxes of its group before it each timed out";
+  EXPECT_EQ(Classify(p, "NO").cls, OutcomeClass::kTimeout);
+  rubric::Check c;
+  c.id = "m";
+  Evidence ev;
+  protocol::StepResult st;
+  st.process = p;
+  EXPECT_EQ(MissingStep(ev, &st), nullptr) << "not a step the grader failed to observe";
+}
+
 TEST(Classify, AnOomKillIsACrashThatSaysOutOfMemory) {
   const Classified c = Classify(Killed(SIGKILL, /*oom=*/true), "MEOW");
   EXPECT_EQ(c.cls, OutcomeClass::kCrash);

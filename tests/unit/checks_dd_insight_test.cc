@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rubric_text.h"
 #include "scoring_fixture.h"
 
 namespace ipc::testing {
@@ -143,7 +144,7 @@ TEST_F(DdInsightTest, OneGraderBoxWithTheSetUpThenTheReferenceCatAsTheUserBothWa
 TEST(DdInsightPlan, ASecretOutsideTheRepositoryIsRefusedByTheRubricOrPlansAValidBox) {
   ScoringFixture f;
   try {
-    f.rubric = rubric::ParseRubric(Rubric(0, "../../etc/shadow"), "r.yaml");
+    f.rubric = ipc::testing::ParseTestRubric(Rubric(0, "../../etc/shadow"), "r.yaml");
     checks::ValidateChecks(f.rubric);
   } catch (const rubric::RubricError& e) {
     SUCCEED() << "refused: " << e.what();

@@ -12,6 +12,7 @@
 #include <array>
 #include <csignal>
 
+#include "rubric_text.h"
 #include "checks/gitlab_ci.h"
 #include "checks/gitlab_ci_scan.h"
 #include "checks_trace_builder.h"
@@ -153,7 +154,7 @@ checks:
     points: 1
 )") + extra;
   try {
-    checks::ValidateChecks(rubric::ParseRubric(yaml, "r.yaml"));
+    checks::ValidateChecks(ipc::testing::ParseTestRubric(yaml, "r.yaml"));
   } catch (const rubric::RubricError& e) {
     return e.what();
   }
@@ -352,9 +353,10 @@ TEST_F(GitlabCiTest, AFailingJobNamesTheFailingCommandAndTheFailedTest) {
             std::string::npos)
       << o.message;
   EXPECT_NE(o.message.find("\ntest_cat.sh failed (exit 1)."), std::string::npos) << o.message;
-  // The later tests never ran: each named.
-  EXPECT_NE(o.message.find("\ntest_full_dd.sh was not run by job 'ipc-project': add "
-                           "`- ./test_full_dd.sh` to its script."),
+  // The later tests never ran: each named, without telling the student to
+  // add a line the job already has.
+  EXPECT_NE(o.message.find("\ntest_full_dd.sh was not reached: job 'ipc-project' stopped before "
+                           "the line that runs it."),
             std::string::npos)
       << o.message;
   EXPECT_NE(o.student.find("job 'ipc-project' stopped at `./test_cat.sh` (exit 1)"),

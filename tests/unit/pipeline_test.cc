@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "rubric_text.h"
 #include "checks/check_type.h"
 #include "fake_container_runner.h"
 #include "fake_fetcher.h"
@@ -129,7 +130,7 @@ fetch::Snapshot Snapshot(const std::string& commit = kCommit) {
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    rubric_ = rubric::ParseRubric(kRubric, "t.yaml");
+    rubric_ = ipc::testing::ParseTestRubric(kRubric, "t.yaml");
     fetcher_.Add("/srv/alice", Snapshot());
     env_.rubric = &rubric_;
     env_.fetcher = &fetcher_;
@@ -355,7 +356,7 @@ TEST_F(PipelineTest, EngineFailureTimeoutAndOomAreErrorsWithTheCause) {
 }
 
 TEST_F(PipelineTest, ARubricWithNothingToRunStartsNoContainer) {
-  rubric_ = rubric::ParseRubric(R"(
+  rubric_ = ipc::testing::ParseTestRubric(R"(
 assignment: t
 ref: [final]
 parts:

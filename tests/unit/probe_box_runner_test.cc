@@ -246,6 +246,37 @@ std::string Counted(const std::string& counter, const std::string& tmp) {
          counter + "; touch " + tmp + "/from-$n leftover-$n; ls leftover-*";
 }
 
+// A program that hangs on every case costs its check a few timeouts, not
+// the grading's whole time; a case that ends resets the count, and other
+// groups are not affected.
+TEST_F(BoxRunnerTest, AfterSoManyTimeoutsInARowAGroupsLaterBoxesAreSkippedAsTimedOut) {
+  auto hang = [&](const std::string& id, const std::string& group) {
+    Box& b = AddBox(id);
+    b.group = group;
+    b.group_timeouts = 2;
+    Add(id, "exec sleep 1000").process.timeout_s = 0.3;
+  };
+  hang("g/1", "g");
+  Box& ok = AddBox("g/2");
+  ok.group = "g";
+  ok.group_timeouts = 2;
+  Add("g/2", "true");
+  hang("g/3", "g");
+  hang("g/4", "g");
+  hang("g/5", "g");
+  hang("h/1", "h");
+  const auto r = Run();
+  EXPECT_TRUE(Get(r, "g/1").process.timed_out);
+  EXPECT_EQ(Get(r, "g/2").process.exit_code, 0);
+  EXPECT_TRUE(Get(r, "g/3").process.started) << "the count restarted after g/2";
+  EXPECT_TRUE(Get(r, "g/4").process.started);
+  const auto& skipped = Get(r, "g/5").process;
+  EXPECT_FALSE(skipped.started);
+  EXPECT_TRUE(skipped.timed_out);
+  EXPECT_EQ(skipped.error, "skipped: the 2 boxes of its group before it each timed out");
+  EXPECT_TRUE(Get(r, "h/1").process.started) << "another group runs";
+}
+
 TEST_F(BoxRunnerTest, AttemptsRerunTheWholeBoxFromAFreshStartUntilItsLastStepExitsZero) {
   const std::string counter = dir / "outside/counter";
   Box& flaky = AddBox("flaky");

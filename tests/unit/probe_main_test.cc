@@ -74,6 +74,7 @@ TEST(ProbeMain, APlanOfAnotherProtocolVersionIsRefusedInAFrame) {
 TEST(ProbeMain, AMissingExtraTreeIsReportedInAFrame) {
   protocol::Plan plan;
   plan.nonce = "n44";
+  plan.workdir = "/w";
   plan.extra_trees = {"part1"};
   protocol::Box box;
   box.id = "b";

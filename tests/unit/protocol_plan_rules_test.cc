@@ -185,6 +185,7 @@ TEST(PlanRules, GraderOnlyBoxesComeBeforeTheFirstStudentBox) {
   // a reference observation must never depend on what a student did.
   Plan plan;
   plan.nonce = "n";
+  plan.workdir = "/w";
   plan.boxes = {BoxOf("ref", {GraderStep("ref/run")}), BoxOf("student", {StudentStep("st/run")}),
                 BoxOf("ref-late", {GraderStep("ref/late")})};
   try {

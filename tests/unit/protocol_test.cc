@@ -204,10 +204,10 @@ TEST(PlanJson, AStatStepHasPathsAndNoProcess) {
 }
 
 TEST(PlanJson, AbsentOptionalFieldsTakeTheStructDefaults) {
-  const json j = json::parse(R"({"version":2,"nonce":"n1","boxes":[
+  const json j = json::parse(R"({"version":2,"nonce":"n1","workdir":"/w","boxes":[
       {"id":"b","steps":[{"id":"a","kind":"exec","process":{"argv":["true"]}}]}]})");
   const Plan plan = PlanFromJson(j);
-  EXPECT_EQ(plan.workdir, "/root");
+  EXPECT_EQ(plan.workdir, "/w");
   EXPECT_TRUE(plan.system_dirs.empty());
   EXPECT_EQ(plan.deadline_s, 0);
   EXPECT_TRUE(plan.extra_trees.empty());

@@ -217,7 +217,19 @@ TEST_P(CatDiffTest, ConfiguredRefCatTheTextsProgramAndTheStandInAgree) {
   }
   const reference::Program& cat = CatOf(assignment);
   const auto& spec = std::get<reference::CatSpec>(cat.spec);
-  const std::vector<std::string> ref_cat = ReferenceCommand(cat.spec);
+  std::vector<std::string> ref_cat = ReferenceCommand(cat.spec);
+  // A case run as another user runs a copy of ref-cat from a fresh 0755
+  // folder under $TMPDIR: the build folder may sit in a checkout that user
+  // cannot traverse (/root, a 0700 mktemp -d), and execve would fail with
+  // EACCES there. Python is the system's (see the skip above) and every
+  // file the programs read is copied into `dir`, so nothing else they need
+  // is in the checkout.
+  TempDir tools;
+  if (c.as != As::kRoot) {
+    const std::string copy = tools / "ref-cat";
+    WriteMode(copy, ReadFile(ref_cat[0]), 0755);
+    ref_cat[0] = copy;
+  }
 
   // The layout of a student's repository: the program beside its folder;
   // the stand-in where the grader writes it (over the program's source).

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "rubric_text.h"
 #include "reference/oracle_spec.h"
 #include "reference/oracle_yaml.h"
 #include "unit/reference_assignments.h"
@@ -233,7 +234,7 @@ INSTANTIATE_TEST_SUITE_P(Reference, RubricMutants, ::testing::ValuesIn(Assignmen
 // line. Decoded from a rubric of this test's own.
 
 TEST(ListenerMutants, EveryKindOfChangeBehavesAsDecoded) {
-  const rubric::Rubric r = rubric::ParseRubric(R"(
+  const rubric::Rubric r = ipc::testing::ParseTestRubric(R"(
 assignment: t
 ref: main
 programs:

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "rubric_text.h"
 #include "reference/oracle_spec.h"
 #include "reference/oracle_yaml.h"
 #include "rubric/rubric.h"
@@ -19,7 +20,7 @@ constexpr const char* kFile = "rubrics/o.yaml";
 // `sections` (the programs: and mutants: of a rubric, from line 3) in a
 // rubric that loads.
 rubric::Rubric RubricWith(const std::string& sections) {
-  return rubric::ParseRubric("assignment: t\nref: main\n" + sections +
+  return ipc::testing::ParseTestRubric("assignment: t\nref: main\n" + sections +
                                  "parts:\n  - {id: p, title: P, points: 0}\n"
                                  "checks:\n  - {id: a, part: p, title: A, type: command}\n",
                              kFile);

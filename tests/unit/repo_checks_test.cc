@@ -339,8 +339,8 @@ TEST_F(RepoChecksTest, FileContentsRegexRefusesAHugeFile) {
 
 TEST(FileContentsValidate, BadRegexIsReportedAtItsValue) {
   EXPECT_EQ(LoadError(OneCheck("    type: file_contents\n    file: f\n    matches: 'a(b'\n")),
-            "test.yaml:11:14: check 'c': bad regular expression \"a(b\": Mismatched '(' and ')' "
-            "in regular expression (ECMAScript syntax; back-references are not supported)");
+            "test.yaml:11:14: check 'c': bad regular expression \"a(b\": missing ): a(b (RE2 "
+            "syntax; back-references and look-around are not supported)");
 }
 
 TEST(FileContentsValidate, EqualsAndMatchesTogetherAreRefused) {

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "rubric_text.h"
 #include "rubric/iso8601.h"
 #include "rubric/rubric.h"
 #include "rubric/yaml_reader.h"
@@ -31,7 +32,17 @@ std::string Yaml(const char* text) {
 // The error ParseRubric throws for `text`, or a marker when it throws none.
 std::string ErrorOf(const std::string& text) {
   try {
-    ParseRubric(Yaml(text.c_str()), kFile);
+    ipc::testing::ParseTestRubric(Yaml(text.c_str()), kFile);
+  } catch (const RubricError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+// The same, for the text exactly as given (no keys added).
+std::string ErrorOfRaw(const std::string& text) {
+  try {
+    rubric::ParseRubric(text, kFile);
   } catch (const RubricError& e) {
     return e.what();
   }
@@ -70,10 +81,19 @@ checks:
 
 // ---- Whole rubrics that load --------------------------------------------
 
+// The engine has no default image or workdir: a rubric states both.
+TEST(RubricErrors, ImageAndWorkdirAreRequired) {
+  const std::string text = Yaml(kMinimal);
+  EXPECT_EQ(ErrorOfRaw(text), "rubrics/x.yaml:1:1: rubric: missing required key 'image'");
+  EXPECT_EQ(ErrorOfRaw("image: debian:stable\n" + text),
+            "rubrics/x.yaml:1:1: rubric: missing required key 'workdir'");
+}
+
 TEST(RubricLoad, MinimalRubricGetsDefaults) {
-  const Rubric r = ParseRubric(Yaml(kMinimal), kFile);
+  const std::string text = ipc::testing::WithEngineKeys(Yaml(kMinimal));
+  const Rubric r = rubric::ParseRubric(text, kFile);
   EXPECT_EQ(r.path, kFile);
-  EXPECT_EQ(r.sha256, ipc::Sha256Hex(Yaml(kMinimal)));
+  EXPECT_EQ(r.sha256, ipc::Sha256Hex(text));
   EXPECT_EQ(r.assignment, "ipc-project");
   EXPECT_EQ(r.title, "");
   EXPECT_EQ(r.image, "python:latest");
@@ -101,7 +121,7 @@ TEST(RubricLoad, MinimalRubricGetsDefaults) {
 }
 
 TEST(RubricLoad, EveryKeyIsDecoded) {
-  const Rubric r = ParseRubric(Yaml(R"(
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(R"(
 assignment: ipc-project
 title: Inter-Process Communication
 image: python:3.12
@@ -176,7 +196,7 @@ checks:
 }
 
 TEST(RubricLoad, TextDataFilesProgramsMutantsAndQuotesAreKept) {
-  const Rubric r = ParseRubric(Yaml(R"(
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(R"(
 assignment: ipc-project
 text: [variant.txt, ipc-project.txt]
 ref: final
@@ -216,7 +236,7 @@ checks:
 }
 
 TEST(RubricLoad, WithoutTheNewSectionsNothingIsKept) {
-  const Rubric r = ParseRubric(Yaml(kMinimal), kFile);
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(kMinimal), kFile);
   EXPECT_TRUE(r.text_paths.empty());
   EXPECT_TRUE(r.data_files.empty());
   EXPECT_FALSE(r.programs);
@@ -226,7 +246,7 @@ TEST(RubricLoad, WithoutTheNewSectionsNothingIsKept) {
 
 TEST(RubricLoad, NewestTagExceptBecomesOneRuleCandidateThenTheFallbacks) {
   const auto refs_of = [](const char* ref) {
-    const Rubric r = ParseRubric(std::string("assignment: x\nref: ") + ref +
+    const Rubric r = ipc::testing::ParseTestRubric(std::string("assignment: x\nref: ") + ref +
                                      "\n" + kTail,
                                  kFile);
     return std::make_pair(r.refs, r.part_tags);
@@ -266,7 +286,7 @@ TEST(RubricLoad, LoadRubricReadsTheFileAndHashesItsBytes) {
   ASSERT_NE(mkdtemp(dir_template), nullptr);
   const std::string dir = dir_template;
   const std::string path = dir + "/ipc.yaml";
-  const std::string text = Yaml(kMinimal);
+  const std::string text = ipc::testing::WithEngineKeys(Yaml(kMinimal));
   std::FILE* f = std::fopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
   std::fwrite(text.data(), 1, text.size(), f);
@@ -704,7 +724,7 @@ checks:
 
 TEST(RubricLoad, FractionalPointsAddUpDespiteRounding) {
   // 0.1 + 0.2 != 0.3 in binary; the sum check must not trip on it.
-  const Rubric r = ParseRubric(Yaml(R"(
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(R"(
 assignment: ipc-project
 ref: final
 parts:
@@ -749,7 +769,7 @@ checks:
 // ---- Params: the type's keys, with their marks ---------------------------
 
 TEST(RubricParams, HoldOnlyTheTypesKeysWithTheirMarks) {
-  const Rubric r = ParseRubric(Yaml(R"(
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(R"(
 assignment: ipc-project
 ref: final
 parts:
@@ -792,7 +812,7 @@ checks:
 }
 
 TEST(RubricParams, TypeReaderThatKnowsCommonKeysSuggestsThem) {
-  const Rubric r = ParseRubric(Yaml(R"(
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(R"(
 assignment: ipc-project
 ref: final
 parts:
@@ -825,7 +845,7 @@ checks:
 TEST(RubricParams, RegressionAliasedCheckDoesNotStripAnotherChecksParams) {
   // Check b is an alias of a mapping inside check a's params. Removing b's
   // common keys from a shared tree would empty a's "template" too.
-  const Rubric r = ParseRubric(Yaml(R"(
+  const Rubric r = ipc::testing::ParseTestRubric(Yaml(R"(
 assignment: ipc-project
 ref: final
 parts:

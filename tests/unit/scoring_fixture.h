@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "rubric_text.h"
 #include "checks/check_type.h"
 #include "fetch/fetcher.h"
 #include "protocol/box_layout.h"
@@ -80,7 +81,7 @@ struct ScoringFixture {
   // Parses and validates `yaml`, then plans as if the submission's files
   // were unknown (no snapshot: types that read it plan their default).
   void Load(const std::string& yaml, const std::string& path = "test.yaml") {
-    rubric = rubric::ParseRubric(yaml, path);
+    rubric = ipc::testing::ParseTestRubric(yaml, path);
     checks::ValidateChecks(rubric);
     Replan(/*with_snapshot=*/false);
   }

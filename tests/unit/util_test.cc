@@ -1,4 +1,4 @@
-// util: SHA-256 and the atomic file writer.
+// util: SHA-256, the atomic file writer and the string helpers.
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -13,6 +13,7 @@
 #include "util/error.h"
 #include "util/fs.h"
 #include "util/sha256.h"
+#include "util/strings.h"
 
 namespace ipc {
 namespace {
@@ -129,6 +130,50 @@ TEST_F(FsTest, FailedWriteKeepsTheOldFile) {
       << "1: no exception, 2: message lacks path or cause";
   EXPECT_EQ(Read(path), "old contents");
   EXPECT_EQ(Listing(dir_), std::vector<std::string>{"grades.csv"});
+}
+
+// ---- strings.h ------------------------------------------------------------
+
+TEST(Join, PutsTheSeparatorBetweenEachTwoItems) {
+  EXPECT_EQ(Join({}, ", "), "");
+  EXPECT_EQ(Join({"a"}, ", "), "a");
+  EXPECT_EQ(Join({"a", "b", "c"}, " -> "), "a -> b -> c");
+  EXPECT_EQ(Join({"a", "b"}, ""), "ab");
+  // Empty items keep their separators (the copies this replaced dropped
+  // the separator after a leading empty item: {"", "a"} gave "a").
+  EXPECT_EQ(Join({"", "a"}, ", "), ", a");
+  EXPECT_EQ(Join({"a", "", "b"}, "; "), "a; ; b");
+  EXPECT_EQ(Join({"", ""}, "|"), "|");
+}
+
+TEST(Trim, RemovesTheGivenCharactersAtBothEndsOnly) {
+  EXPECT_EQ(Trim(" \t\r\n\v\fa b\n\t \r\n"), "a b");  // isspace in the C locale
+  EXPECT_EQ(Trim("a \n b"), "a \n b");
+  EXPECT_EQ(Trim(""), "");
+  EXPECT_EQ(Trim(" \n\t "), "");
+  EXPECT_EQ(Trim("x"), "x");
+  // CSV fields: spaces and tabs only; a line end is data there.
+  EXPECT_EQ(Trim(" \talice\n \t", kBlanks), "alice\n");
+  EXPECT_EQ(Trim("\r a \r", " \t\r"), "a");
+  // Non-ASCII bytes are not whitespace (isspace of a negative char is UB;
+  // this Trim never asks it).
+  EXPECT_EQ(Trim("\xC2\xA0" "a\xC2\xA0"), "\xC2\xA0" "a\xC2\xA0");
+}
+
+TEST(QuoteForMessage, EscapesWhatCouldForgeLinesOrEndTheQuotes) {
+  EXPECT_EQ(QuoteForMessage("src/prog.c"), "'src/prog.c'");
+  EXPECT_EQ(QuoteForMessage(""), "''");
+  EXPECT_EQ(QuoteForMessage("a\nFINAL SCORE: 100"), "'a\\nFINAL SCORE: 100'");
+  EXPECT_EQ(QuoteForMessage("it's"), "'it\\x27s'");
+  EXPECT_EQ(QuoteForMessage("a\\b"), "'a\\x5cb'");
+  EXPECT_EQ(QuoteForMessage(std::string("\0\t\r\x1b\x7f", 5)), "'\\x00\\x09\\x0d\\x1b\\x7f'");
+  EXPECT_EQ(QuoteForMessage("caf\xC3\xA9"), "'caf\\xc3\\xa9'");
+  // Whatever the input, the result is one line of printable ASCII.
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  const std::string q = QuoteForMessage(all);
+  for (char c : q) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << static_cast<int>(c);
+  EXPECT_EQ(q.find('\'', 1), q.size() - 1) << "only the closing quote after the opening one";
 }
 
 }  // namespace
