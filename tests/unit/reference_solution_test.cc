@@ -125,10 +125,30 @@ TEST(SolutionTest, SolutionFilesAsTheTextGivesThem) {
 TEST(SolutionTest, CiJobPassesInTheGradingImage) {
   const char* image_env = std::getenv("IPC_TEST_IMAGE");
   const std::string image = image_env && *image_env ? image_env : "ipc-grader/python:bookworm";
-  const std::vector<std::string> env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
-  if (access("/usr/bin/docker", X_OK) != 0 ||
-      RunToEnd({.argv = {"/usr/bin/docker", "image", "inspect", image}, .env = env}).Describe() != "exit 0") {
-    GTEST_SKIP() << "no Docker engine or no image " << image << " (set IPC_TEST_IMAGE)";
+  // The docker CLI wherever PATH has it, with the caller's engine settings.
+  const char* path_env = std::getenv("PATH");
+  std::vector<std::string> env = {std::string("PATH=") +
+                                  (path_env ? path_env : "/usr/local/bin:/usr/bin:/bin")};
+  for (const char* var : {"DOCKER_HOST", "DOCKER_CONFIG", "HOME"}) {
+    if (const char* v = std::getenv(var)) env.push_back(std::string(var) + "=" + v);
+  }
+  std::string docker;
+  for (std::string dirs = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin"; docker.empty();) {
+    const auto colon = dirs.find(':');
+    const std::string dir = dirs.substr(0, colon);
+    if (!dir.empty() && access((dir + "/docker").c_str(), X_OK) == 0) docker = dir + "/docker";
+    if (colon == std::string::npos) break;
+    dirs.erase(0, colon + 1);
+  }
+  const char* ci = std::getenv("CI");
+  const bool on_ci = ci && std::string(ci) == "true";
+  if (docker.empty()) {
+    if (on_ci) FAIL() << "no docker CLI on PATH, and CI=true";
+    GTEST_SKIP() << "no docker CLI on PATH (run scripts/setup.sh)";
+  }
+  if (RunToEnd({.argv = {docker, "image", "inspect", image}, .env = env}).Describe() != "exit 0") {
+    if (on_ci) FAIL() << "no engine answers or no image " << image << ", and CI=true";
+    GTEST_SKIP() << "no engine answers or no image " << image << " (set IPC_TEST_IMAGE)";
   }
   TempDir repo;
   MakeRepo(repo.path());
@@ -141,13 +161,13 @@ TEST(SolutionTest, CiJobPassesInTheGradingImage) {
   // [Errno 13]`, exit 2, and the DD test fails for every submission.
   const Outcome o = RunToEnd({.argv = {"/bin/bash", "-c",
                                   "set -o pipefail; git -C \"$1\" archive final | "
-                                  "/usr/bin/docker run --rm -i --name \"$2\" --network none "
+                                  "\"$4\" run --rm -i --name \"$2\" --network none "
                                   "--label ipc-reftest=1 -w /root \"$3\" bash -c "
                                   "'chmod 755 /root && tar -x && make && chmod +x test_* && ./test_cat.sh && "
                                   "./test_cat_exploit.sh && ./test_listener.sh && ./test_full_dd.sh'",
-                                  "bash", repo.path(), name, image},
+                                  "bash", repo.path(), name, image, docker},
                          .env = env});
-  RunToEnd({.argv = {"/usr/bin/docker", "rm", "-f", name}, .env = env});  // if the run was cut short
+  RunToEnd({.argv = {docker, "rm", "-f", name}, .env = env});  // if the run was cut short
   EXPECT_EQ(o.Describe(), "exit 0") << o.out << o.err;
   // set -x traces `[[ MEOW [Errno 2] ... =~ MEOW* ]]` on stderr.
   EXPECT_NE(o.err.find("MEOW [Errno 2] No such file or directory: './litterbox/../secret.txt'"), std::string::npos)
