@@ -358,7 +358,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   //    bind-mounted.
   std::map<std::string, const std::string*> trees = {{"", &snapshot.tar}};
   for (const auto& name : plan.extra_trees) trees[name] = &ev.other_refs.at(name).tar;
-  // Per student: two students whose trees share a box (the same part1
+  // Per student: two students whose trees share a box (the same milestone
   // history) would otherwise share its observation, and a regrade would
   // show one student's job log (its pids, its times) in the other's result.
   const auto keys =
