@@ -1,16 +1,22 @@
 #!/usr/bin/env python3
-"""The speed benchmark of issue 8: ipc-grader against a naive grader, same class, same run.
+"""The speed benchmark (issues 8, 18): ipc-grader against a naive grader and an equal-coverage
+Gradescope-style baseline, same class, same run.
 
-  bench/run.py [--students N] [--jobs 2,4,6] [--compare-jobs N] [--build DIR]
+  bench/run.py [--students N] [--jobs 2,4,6] [--compare-jobs N] [--build DIR] [--no-baseline]
 
 1. Generates a class of N submissions: copies of a few fixture submissions
    (fixtures/make-class.sh), each a repository of its own (bare clones).
 2. Runs the naive grader (bench/naive-grader.sh: one `docker run` per student,
-   in sequence, the assignment's CI job) and `grader batch` on that class.
+   in sequence, the assignment's CI job), the equal-coverage Gradescope-style
+   baseline (bench/gradescope-style/grade-class.sh: one `docker run` per
+   student of a bash script doing the rubric's 20 checks, at the -j of the
+   grader) and `grader batch` on that class.
 3. Prints wall time, submissions per minute, checks per submission, the
-   ratio, the grader's own host CPU time, the per-stage breakdown from the
-   results' `timing`, scaling over -j, a TA's single rerun with a warm cache,
-   and the flake count (students whose verdicts differ between the -j runs).
+   ratios, the grader's own host CPU time, how many per-check verdicts of the
+   baseline agree with the grader's (and a table of those that do not), the
+   per-stage breakdown from the results' `timing`, scaling over -j, a TA's
+   single rerun with a warm cache, and the flake count (students whose
+   verdicts differ between the -j runs).
 
 Nothing here is a pass/fail test: it prints figures. Needs the engine and a
 build (scripts/setup.sh --build).
@@ -97,6 +103,31 @@ def verdicts(out: Path):
     return v
 
 
+def compare_with_baseline(grader_verdicts, baseline_out: Path):
+    """Prints how many per-check verdicts of the baseline equal the grader's,
+    and a table of those that differ (the grader is the reference)."""
+    agree, total, rows = 0, 0, []
+    for student, (_, checks) in sorted(grader_verdicts.items()):
+        f = baseline_out / student / "verdicts.txt"
+        theirs = dict(line.split()[:2] for line in f.read_text().splitlines()
+                      if len(line.split()) >= 2) if f.exists() else {}
+        for check, status in checks:
+            total += 1
+            got = theirs.get(check, "missing")
+            if got == status:
+                agree += 1
+            else:
+                rows.append((student, check, status, got))
+    print(f"verdicts: {agree} of {total} per-check verdicts of the baseline agree with the "
+          f"grader's ({len(rows)} differ)")
+    if rows:
+        print(f"  {'student':<22}{'check':<20}{'grader':<10}{'baseline':<10}")
+        for student, check, g, b in rows:
+            print(f"  {student:<22}{check:<20}{g:<10}{b:<10}")
+        print("  (why: the baseline's log of each student, WORK/baseline/STUDENT/log.txt, "
+              "kept with --keep)")
+
+
 def stage_breakdown(out: Path):
     stages = {}
     for f in out.glob("*/result.json"):
@@ -114,10 +145,14 @@ def main():
     ap.add_argument("--students", type=int, default=15)
     ap.add_argument("--jobs", default="2,4,6", help="the -j values of the scaling runs")
     ap.add_argument("--compare-jobs", type=int, default=2 * (os.cpu_count() or 1),
-                    help="-j of the run compared with naive (default: batch's own, 2 per core)")
+                    help="-j of the grader run compared with the baselines, and of the "
+                         "Gradescope-style baseline (default: batch's own, 2 per core)")
     ap.add_argument("--build", default=os.environ.get("IPC_BUILD_DIR", str(ROOT / "build")))
-    ap.add_argument("--image", default="ipc-grader/python:bookworm", help="image of the naive grader")
+    ap.add_argument("--image", default="ipc-grader/python:bookworm",
+                    help="image of the naive grader and of the Gradescope-style baseline")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--no-baseline", action="store_true",
+                    help="skip the Gradescope-style baseline (bench/gradescope-style/)")
     a = ap.parse_args()
     grader = Path(a.build) / "bin" / "grader"
     if not grader.exists():
@@ -140,6 +175,15 @@ def main():
                               a.image])
         nmachine = LAST_MACHINE_CPU[0]
         naive_checks = 4
+        # The equal-coverage baseline, at the grader's -j, on the same class.
+        if not a.no_baseline:
+            bw, bcpu, brc, blog = run([str(ROOT / "bench/gradescope-style/grade-class.sh"),
+                                       str(roster), str(work / "baseline"), a.image,
+                                       str(Path(a.build) / "bin"), str(a.compare_jobs)])
+            bmachine = LAST_MACHINE_CPU[0]
+            if brc != 0:
+                print(blog)
+                sys.exit(f"bench: the Gradescope-style baseline failed with exit {brc}")
         out = work / f"ipc-j{a.compare_jobs}"
         gw, gcpu, rc, log = run([str(grader), "batch", "--roster", str(roster), "--out", str(out),
                                  "-j", str(a.compare_jobs), "--cache", str(cache), "--force"])
@@ -155,8 +199,15 @@ def main():
               f"{'machine CPU s/sub':>19}")
         print(f"{'naive (sequential)':<22}{nw:>9.1f}{60 * n / nw:>10.1f}{naive_checks:>12}{ncpu:>12.1f}"
               f"{nmachine / n:>19.2f}")
+        if not a.no_baseline:
+            print(f"{f'gradescope-style -j {a.compare_jobs}':<22}{bw:>9.1f}{60 * n / bw:>10.1f}"
+                  f"{20:>12}{bcpu:>12.1f}{bmachine / n:>19.2f}")
         print(f"{f'ipc-grader -j {a.compare_jobs}':<22}{gw:>9.1f}{60 * n / gw:>10.1f}{checks:>12.1f}"
               f"{gcpu:>12.1f}{gmachine / n:>19.2f}")
+        if not a.no_baseline:
+            print(f"equal coverage: grader wall / baseline wall = {gw / bw:.2f} "
+                  f"(the grader is {bw / gw:.2f}x as fast as the Gradescope-style baseline)")
+            compare_with_baseline(v, work / "baseline")
         print(f"speed ratio (naive wall / ipc-grader wall): {nw / gw:.2f}x  "
               f"(checks per second ratio: {(checks * n / gw) / (naive_checks * n / nw):.1f}x)")
         print(f"ipc-grader host CPU (grader + docker CLI): {100 * gcpu / gw:.1f}% of wall "
