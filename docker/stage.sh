@@ -4,8 +4,9 @@
 # Fills docker/image/ with what the grader image needs from a finished host
 # build, so `docker-compose build` (docker/Dockerfile) only copies files and
 # needs no network, no apt and no second compile:
-#   bin/  grader, probe, ref-cat, ref-listener (the grader finds the last
-#         three beside itself), and a docker CLI (the grader shells out to it);
+#   bin/  grader, probe, ref-cat, ref-listener and seccomp.json (the grader
+#         finds the last four beside itself), and a docker CLI (the grader
+#         shells out to it);
 #   lib/  every shared library those programs load, except glibc's, found
 #         with ldd on this host;
 #   certs/ca-certificates.crt  for HTTPS remotes (libgit2 + mbedTLS reads
@@ -27,8 +28,8 @@ die() {
   exit 1
 }
 
-for tool in grader probe ref-cat ref-listener; do
-  [[ -x "$build/bin/$tool" ]] ||
+for tool in grader probe ref-cat ref-listener seccomp.json; do
+  [[ -x "$build/bin/$tool" || ( "$tool" == *.json && -s "$build/bin/$tool" ) ]] ||
     die "$build/bin/$tool is missing. Fix: build first (scripts/setup.sh --build), or pass the build folder: docker/stage.sh BUILD_DIR"
 done
 cli="${IPC_DOCKER_CLI:-$(command -v docker || true)}"
@@ -42,7 +43,8 @@ ca=/etc/ssl/certs/ca-certificates.crt
 tmp="$(mktemp -d "$here/.image.XXXXXX")"
 trap 'rm -rf -- "$tmp"' EXIT
 mkdir -p "$tmp/bin" "$tmp/lib" "$tmp/certs"
-cp -- "$build/bin/grader" "$build/bin/probe" "$build/bin/ref-cat" "$build/bin/ref-listener" "$tmp/bin/"
+cp -- "$build/bin/grader" "$build/bin/probe" "$build/bin/ref-cat" "$build/bin/ref-listener" \
+  "$build/bin/seccomp.json" "$tmp/bin/"
 cp -- "$cli" "$tmp/bin/docker"
 # Debug info is most of a RelWithDebInfo grader (~65 MB); the image does not
 # need it. probe and ref-* are left byte-identical: they are baked into the
@@ -78,4 +80,4 @@ rm -rf -- "$stage"
 mv -- "$tmp" "$stage"
 trap - EXIT
 chmod 0755 "$stage"
-echo "docker/stage.sh: staged $(ls "$stage/bin" | wc -l) programs and $(ls "$stage/lib" | wc -l) libraries from $build into $stage"
+echo "docker/stage.sh: staged $(ls "$stage/bin" | wc -l) files in bin/ and $(ls "$stage/lib" | wc -l) libraries from $build into $stage"

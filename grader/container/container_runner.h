@@ -45,6 +45,10 @@ struct RunSpec {
     bool operator==(const Writable&) const = default;
   };
   std::vector<Writable> writable;
+  // A seccomp profile (JSON) on this host, passed as `--security-opt
+  // seccomp=FILE`: the CLI reads it and sends its content, so a remote
+  // engine needs no copy. "" = the engine's default profile.
+  std::string seccomp_profile;
 };
 
 struct RunResult {

@@ -94,6 +94,9 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
   });
   for (const char* cap : kCapabilities) a.insert(a.end(), {"--cap-add", cap});
   a.insert(a.end(), {"--security-opt", "no-new-privileges"});
+  if (!spec.seccomp_profile.empty()) {
+    a.insert(a.end(), {"--security-opt", "seccomp=" + spec.seccomp_profile});
+  }
   if (spec.writable.empty()) {
     a.insert(a.end(), {"--tmpfs", "/tmp:rw,exec,size=" + std::to_string(lim.tmpfs_bytes)});
   } else {

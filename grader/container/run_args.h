@@ -26,6 +26,10 @@ inline constexpr int kNofileLimit = 1024;
 // raises its steps' own to 1000 (probe/spawn.cc), so they go before it.
 inline constexpr int kOomScoreAdj = 500;
 inline constexpr const char* kNamePrefix = "ipc-grader-";
+// The grader's seccomp profile, narrower than the engine's default (source:
+// docker/seccomp.json, copied beside the grader and the probe by the build;
+// docs/SECURITY.md lists what it refuses): found in the tools folder.
+inline constexpr const char* kSeccompProfileFile = "seccomp.json";
 // A network-namespace holder only sleeps.
 inline constexpr std::uint64_t kHolderMemoryBytes = 32ull << 20;
 inline constexpr int kHolderPids = 8;
@@ -45,7 +49,8 @@ std::string RandomHex(int bytes);
 
 // Arguments after the engine binary (and its global flags), starting with
 // "run". Never contains a bind mount, a published port or --privileged
-// (spec.writable adds tmpfs mounts and anonymous volumes only);
+// (spec.writable adds tmpfs mounts and anonymous volumes only); with
+// spec.seccomp_profile, `--security-opt seccomp=` that file;
 // the container's command follows the image verbatim. `engine_options`
 // (engine-specific run options) go just before the image. `network` is
 // the --network value: "none", or "container:NAME" to join the (equally

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "checks/check_type.h"
+#include "container/run_args.h"
 #include "pipeline/observations.h"
 #include "protocol/box_layout.h"
 #include "protocol/probe_protocol.h"
@@ -59,8 +60,8 @@ std::string ReadBinary(const std::string& path) {
   if (size < 0 || !in.seekg(0) || !in.read(data.data(), size)) {
     throw Fatal(fmt::format("cannot read {}: the grader's in-container tools are missing. "
                             "Fix: build them (scripts/setup.sh --build), or set "
-                            "IPC_GRADER_TOOLS_DIR to the folder that holds probe and the "
-                            "reference tools (ref-*).", path));
+                            "IPC_GRADER_TOOLS_DIR to the folder that holds probe, the "
+                            "reference tools (ref-*) and seccomp.json.", path));
   }
   return data;
 }
@@ -129,6 +130,14 @@ void PrepareImage(const std::string& image_override, const std::string& tools_di
     tools[std::string(checks::kToolsDir) + "/" + name] =
         ReadBinary((std::filesystem::path(tools_dir) / name).string());
   }
+  // The seccomp profile is baked in too, though only the engine reads it (from
+  // the host's copy): the run image, and with it every kept observation's
+  // key, then changes when the profile does.
+  const auto profile = std::filesystem::absolute(
+      std::filesystem::path(tools_dir) / container::kSeccompProfileFile);
+  tools[std::string(checks::kToolsDir) + "/" + container::kSeccompProfileFile] =
+      ReadBinary(profile.string());
+  env->seccomp_profile = profile.string();
   env->run_image = env->runner->DeriveImage(env->image_id, std::move(tools));
 }
 
@@ -186,6 +195,7 @@ ContainerRun RunPlanInContainer(protocol::Plan plan, const fetch::Snapshot& snap
   plan.nonce = Nonce();
   container::RunSpec spec;
   spec.image = env.run_image;
+  spec.seccomp_profile = env.seccomp_profile;
   spec.command = {std::string(checks::kToolsDir) + "/probe"};
   spec.workdir = "/";
   // Then one tar per extra tree, in plan.extra_trees order (UseTree only

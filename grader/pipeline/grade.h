@@ -26,6 +26,9 @@ struct Environment {
   std::string image;              // as chosen (e.g. debian:stable)
   std::string image_id;           // its id
   std::string run_image;          // image + probe + reference tools
+  // The seccomp profile every grading container runs under (a file beside
+  // the tools; container::kSeccompProfileFile). Set by PrepareImage.
+  std::string seccomp_profile;
   std::string grader_version;
   std::string engine_userns = "unknown";  // ContainerRunner::UserNamespaces
   // This installation's secret (LoadSecret): with a submission's commit it

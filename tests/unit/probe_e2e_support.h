@@ -76,6 +76,9 @@ struct ProbeE2eTest : ::testing::Test {
     spec.image = TestImage();
     spec.command = {std::string(kToolsDir) + "/probe"};
     spec.workdir = "/";
+    spec.seccomp_profile = (std::filesystem::path(IPC_PROBE_PATH).parent_path() /
+                            container::kSeccompProfileFile)
+                               .string();
     spec.writable.push_back({plan.workdir, false, 0755});
     for (const auto& m : protocol::WritableMounts()) {
       const bool sticky = m.path == "/tmp" || m.path == "/var/tmp";
