@@ -2,10 +2,11 @@
 # graded in one `grader batch` beside the model solution on the real engine,
 # with the checks of rubrics/hostile-limits.yaml that the cases' expected.yaml
 # name. Three to four minutes on 2 loaded cores.
+# SERIAL: it counts the host's processes and orphans before and after.
 ipc_add_gtest(hostile_e2e_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/hostile_e2e_test.cc
   LIBS nlohmann_json::nlohmann_json yaml-cpp
-  LABELS e2e)
+  LABELS e2e SERIAL COST 150)
 target_compile_definitions(hostile_e2e_test PRIVATE
   IPC_DEFAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}" IPC_DEFAULT_BIN_DIR="${PROJECT_BINARY_DIR}/bin")
 add_dependencies(hostile_e2e_test grader probe ref-cat ref-listener)
@@ -14,7 +15,7 @@ add_dependencies(hostile_e2e_test grader probe ref-cat ref-listener)
 # asks the real engine, so the suite is labelled e2e.
 ipc_add_gtest(hostile_engine_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/hostile_engine_test.cc
-  LIBS ipc_container
+  LIBS ipc_container nlohmann_json::nlohmann_json
   LABELS e2e)
 target_compile_definitions(hostile_engine_test PRIVATE
   IPC_DEFAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}" IPC_DEFAULT_BIN_DIR="${PROJECT_BINARY_DIR}/bin")
