@@ -165,9 +165,25 @@ class Batch {
     }
     if (!fetched && ferr.kind == fetch::FetchErrorKind::kUnreachable && stored &&
         stored->status == "graded") {
+      // Staff's adjustments and extensions apply at scoring time, and this
+      // result's last scoring is all there is: when they changed since,
+      // score it again from what it stores.
+      report::Result kept = *stored;
+      std::string staff;
+      if (env_.staff_apply && env_.staff_why_stale) {
+        staff = env_.staff_why_stale(kept);
+        if (!staff.empty()) {
+          env_.staff_apply(&kept);
+          Write([&] {
+            report::WriteGradescopeFile(kept, o_.out_dir);
+            report::WriteResultFiles(kept, o_.out_dir);
+          });
+          staff = "; " + staff + ": applied to it";
+        }
+      }
       Finish(e.student, Outcome::kKept,
-             fmt::format("{}  (kept: cannot reach the repository now: {})",
-                         report::SummaryLine(*stored), report::OneLine(ferr.message, 200)));
+             fmt::format("{}  (kept: cannot reach the repository now: {}{})",
+                         report::SummaryLine(kept), report::OneLine(ferr.message, 200), staff));
       return;
     }
 

@@ -8,7 +8,9 @@
 //     same commit, rubric, grader and image (pipeline::WhyStale), keep it
 //     (kUpToDate). If the fetch failed because the server was unreachable
 //     and a graded result is stored, keep that too (kKept): a network blip
-//     must not replace a grade with an error.
+//     must not replace a grade with an error. If staff's adjustments or
+//     extension changed since (env.staff_why_stale), they are applied to
+//     the kept result and it is written again.
 //  3. Grade over the fetched snapshot (pipeline::GradeFetched). A
 //     container-engine failure is retried like an unreachable server.
 //  4. Write OUT/STUDENT/results.json (Gradescope), feedback.md and, last,

@@ -6,11 +6,10 @@
 // What a course's CI runs when someone edits the rubric or the reference.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "batch/outputs.h"
 #include "batch/progress.h"
@@ -61,36 +60,20 @@ int RunRubricTest(RubricTestOptions o) {
   if (rep.interrupted) return 128 + Interrupts::Signal();
 
   std::set<std::string> names;
-  for (const auto& e : roster.entries) names.insert(e.student);
-  const batch::LoadedResults loaded = batch::LoadResults(out, names);
-  std::map<std::string, const report::Result*> by_student;
-  for (const auto& r : loaded.results) by_student[r.student] = &r;
-
-  std::vector<staff::FixtureOutcome> outcomes;
-  int mismatches = 0;
+  std::vector<std::string> students;
   for (const auto& e : roster.entries) {
-    staff::FixtureOutcome outcome{e.student, {}};
-    const auto file = std::filesystem::path(o.expected) / e.student / "expected.yaml";
-    std::ifstream in(file);
-    if (!in) {
-      outcome.mismatches.push_back(
-          fmt::format("{}: no {} (every submission needs hand-written statuses)", e.student,
-                      file.string()));
-    } else if (!by_student.count(e.student)) {
-      outcome.mismatches.push_back(fmt::format("{}: no result", e.student));
-    } else {
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      const staff::Expected exp = staff::ParseExpected(ss.str(), file.string(), &outcome.mismatches);
-      for (auto& m : staff::CompareWithExpected(e.student, exp, *by_student[e.student],
-                                                session->rubric)) {
-        outcome.mismatches.push_back(std::move(m));
-      }
-    }
-    mismatches += static_cast<int>(outcome.mismatches.size());
-    outcomes.push_back(std::move(outcome));
+    names.insert(e.student);
+    students.push_back(e.student);
   }
-  for (const auto& p : roster.problems) outcomes.push_back({"roster", {p}});
+  const batch::LoadedResults loaded = batch::LoadResults(out, names);
+  std::vector<staff::FixtureOutcome> outcomes =
+      staff::CompareClass(students, o.expected, loaded.results, session->rubric);
+  int mismatches = 0;
+  for (const auto& oc : outcomes) mismatches += static_cast<int>(oc.mismatches.size());
+  for (const auto& p : roster.problems) {
+    outcomes.push_back({"roster", {p}});
+    ++mismatches;
+  }
   const std::string junit =
       o.junit.empty() ? (std::filesystem::path(out) / "junit.xml").string() : o.junit;
   WriteFileAtomic(junit, staff::RenderRubricTestJunit(outcomes, session->rubric.assignment));
@@ -98,14 +81,13 @@ int RunRubricTest(RubricTestOptions o) {
   for (const auto& oc : outcomes) {
     for (const auto& m : oc.mismatches) std::cout << "MISMATCH " << m << "\n";
   }
-  std::vector<report::Result> graded;
-  for (const auto& r : loaded.results) graded.push_back(r);
-  std::cout << staff::RenderCoverage(staff::ComputeCoverage(session->rubric, graded));
+  std::cout << staff::RenderCoverage(staff::ComputeCoverage(session->rubric, loaded.results));
   const int failed = static_cast<int>(std::count_if(
       outcomes.begin(), outcomes.end(), [](const auto& x) { return !x.mismatches.empty(); }));
   std::cout << fmt::format("grader: rubric test {}: {} submission(s), {} with mismatches ({} "
                            "mismatch(es)); {}\n",
-                           failed == 0 ? "passed" : "FAILED", roster.entries.size(), failed,
+                           failed == 0 ? "passed" : "FAILED",
+                           outcomes.size() - roster.problems.size(), failed,
                            mismatches, junit);
   return failed == 0 ? 0 : 1;
 }
@@ -121,7 +103,10 @@ void RegisterRubricTest(CLI::App* rubric, std::function<int()>* run) {
   cmd->add_option("RUBRIC", o->rubric, "Rubric YAML (or --rubric)");
   cmd->add_option("--roster", o->roster, "Roster CSV of the submissions (student,repo[,ref])")
       ->required();
-  cmd->add_option("--expected", o->expected, "Folder holding <student>/expected.yaml")
+  cmd->add_option("--expected", o->expected,
+                  "Folder holding <student>/expected.yaml for every roster student (e.g. "
+                  "fixtures/class for the roster fixtures/make-class.sh writes); an "
+                  "expected.yaml no roster student answers is a mismatch too")
       ->required();
   cmd->add_option("--junit", o->junit, "JUnit XML of the comparison (default: OUT/junit.xml)");
   cmd->add_option("-j,--jobs", o->jobs, "Submissions graded in parallel (default: twice the cores)");

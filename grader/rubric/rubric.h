@@ -34,6 +34,11 @@ struct Part {
   std::string id;     // e.g. "setup", "milestone1", "final"
   std::string title;
   double points = 0;  // the sum of its checks' points must equal this
+  // The part's own deadline (`deadline:`, optional; needs `late:`): its
+  // points are judged against it with the rubric's late policy instead of
+  // the policy's deadline. Unix seconds, and the text as written.
+  std::optional<std::int64_t> deadline;
+  std::string deadline_text;
   Location where;
 };
 

@@ -87,19 +87,25 @@ Limits ReadLimits(const YAML::Node& node, const std::string& path) {
   return limits;
 }
 
+// `key`'s time, or a file:line:col error at its value.
+std::int64_t ReadDeadline(NodeReader& r, const std::string& key, const std::string& text) {
+  std::string why;
+  const auto t = ParseIsoDateTime(text, &why);
+  if (!t) {
+    r.FailValue(key, "bad '" + key + "' " + scalar::Quote(text) + ": " + why +
+                         " (expected YYYY-MM-DDTHH:MM:SS then Z or +HH:MM/-HH:MM, "
+                         "e.g. 2026-10-31T23:59:00-04:00)");
+  }
+  return *t;
+}
+
 LatePolicy ReadLate(const YAML::Node& node, const std::string& path) {
   NodeReader r(node, path, "late");
   r.MarkKnown({"deadline", "time_source", "penalty_per_day", "max_penalty", "grace_minutes"});
   r.RejectUnknown();
   LatePolicy late;
   late.deadline_text = r.RequireString("deadline");
-  std::string why;
-  late.deadline = ParseIsoDateTime(late.deadline_text, &why);
-  if (!late.deadline) {
-    r.FailValue("deadline", "bad 'deadline' " + scalar::Quote(late.deadline_text) + ": " + why +
-                                " (expected YYYY-MM-DDTHH:MM:SS then Z or +HH:MM/-HH:MM, "
-                                "e.g. 2026-10-31T23:59:00-04:00)");
-  }
+  late.deadline = ReadDeadline(r, "deadline", late.deadline_text);
   if (auto v = r.OptString("time_source")) {
     if (*v != "tag" && *v != "commit") {
       r.FailValue("time_source",
@@ -125,12 +131,12 @@ LatePolicy ReadLate(const YAML::Node& node, const std::string& path) {
   return late;
 }
 
-std::vector<Part> ReadParts(NodeReader& top, const std::string& path) {
+std::vector<Part> ReadParts(NodeReader& top, const std::string& path, const LatePolicy& late) {
   std::vector<Part> parts;
   std::map<std::string, int> first_line;
   for (const YAML::Node& item : internal::RequireList(top, "parts", "parts")) {
     NodeReader r(item, path, "part #" + std::to_string(parts.size() + 1));
-    r.MarkKnown({"id", "title", "points"});
+    r.MarkKnown({"id", "title", "points", "deadline"});
     r.RejectUnknown();
     Part p;
     p.where = r.Where();
@@ -144,6 +150,17 @@ std::vector<Part> ReadParts(NodeReader& top, const std::string& path) {
     p.points = r.RequireNumber("points");
     if (p.points < 0) {
       r.FailValue("points", "'points' must not be negative, got " + FormatNumber(p.points));
+    }
+    if (auto text = r.OptString("deadline")) {
+      // The penalty, grace and time source are the rubric's: one policy.
+      if (!late.deadline) {
+        r.FailValue("deadline",
+                    "a part's 'deadline' needs the rubric's late policy: add a top-level "
+                    "'late:' with its own 'deadline' and 'penalty_per_day' (see rubrics/"
+                    "README.md, late)");
+      }
+      p.deadline_text = *text;
+      p.deadline = ReadDeadline(r, "deadline", *text);
     }
     parts.push_back(std::move(p));
   }
@@ -274,7 +291,7 @@ Rubric ParseRubric(const std::string& yaml_text, const std::string& path) {
   rubric.text_paths = top.OptStringList("text").value_or(std::vector<std::string>{});
   if (YAML::Node n = top.Child("limits")) rubric.limits = ReadLimits(n, path);
   if (YAML::Node n = top.Child("late")) rubric.late = ReadLate(n, path);
-  rubric.parts = ReadParts(top, path);
+  rubric.parts = ReadParts(top, path, rubric.late);
   rubric.data_files = ReadDataFiles(top, path);
   rubric.programs = top.Child("programs");
   rubric.mutants = top.Child("mutants");

@@ -1,5 +1,6 @@
 #include "score/scorer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <map>
@@ -109,6 +110,43 @@ report::Late ComputeLate(const rubric::LatePolicy& policy, const fetch::Revision
   return late;
 }
 
+std::vector<PartDeadline> PartDeadlines(const rubric::Rubric& rubric) {
+  std::vector<PartDeadline> out;
+  for (const auto& p : rubric.parts) {
+    if (p.deadline) out.push_back({p.title, p.points, *p.deadline, p.deadline_text});
+  }
+  return out;
+}
+
+report::Late ComputeLate(const rubric::LatePolicy& policy, const std::vector<PartDeadline>& parts,
+                         const fetch::Revision& rev, double max_score) {
+  if (parts.empty() || !policy.deadline) return ComputeLate(policy, rev, max_score);
+  double rest = max_score;
+  for (const auto& p : parts) rest -= p.points;
+  report::Late late = ComputeLate(policy, rev, std::max(0.0, rest));
+  std::string why;
+  if (rest > 0) {
+    why = "The parts without a deadline of their own: " + late.explanation;
+  } else {  // every part has its own: the policy's deadline judges nothing
+    late.late = false;
+    late.days_late = 0;
+    late.penalty = 0;
+  }
+  for (const auto& p : parts) {
+    rubric::LatePolicy own = policy;
+    own.deadline = p.deadline;
+    own.deadline_text = p.deadline_text;
+    const report::Late part = ComputeLate(own, rev, p.points);
+    late.late = late.late || part.late;
+    late.days_late = std::max(late.days_late, part.days_late);
+    late.penalty += part.penalty;
+    why += fmt::format("{}Part '{}': {}", why.empty() ? "" : " ", p.title, part.explanation);
+  }
+  late.penalty = RoundPoints(late.penalty);
+  late.explanation = why;
+  return late;
+}
+
 void Score(const rubric::Rubric& rubric, const checks::Evidence& ev, report::Result* result) {
   Evaluator eval(rubric, ev);
   result->checks.clear();
@@ -126,7 +164,8 @@ void Score(const rubric::Rubric& rubric, const checks::Evidence& ev, report::Res
   }
   result->max_score = rubric.MaxScore();
   if (ev.snapshot != nullptr) {
-    result->late = ComputeLate(rubric.late, ev.snapshot->revision, result->max_score);
+    result->late =
+        ComputeLate(rubric.late, PartDeadlines(rubric), ev.snapshot->revision, result->max_score);
   }
   result->score = RoundPoints(std::max(0.0, total - result->late.penalty));
 }

@@ -6,7 +6,8 @@
 //   alice,2026-12-20T23:59:00Z,,medical certificate
 //   bob,,3,family emergency
 //
-// The late policy then judges that student against this deadline; the
+// The late policy then judges that student against this deadline (and
+// each part deadline of the rubric moved by as much as the rubric's); the
 // feedback says "Deadline extended to ..." (the reason is kept for staff in
 // result.json, not shown to the student). Bad rows are reported as
 // `extensions.csv:3: skipped: ...` (as the roster does) and ignored.

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "report/text.h"
 
@@ -90,10 +94,59 @@ std::vector<std::string> CompareWithExpected(const std::string& name, const Expe
       bad.push_back(fmt::format("{}/{}: expected.yaml names a check the rubric lacks", name, id));
     }
   }
-  if (exp.score && std::fabs(result.score - *exp.score) > 0.01) {
+  if (exp.score && std::fabs(result.score - *exp.score) > kScoreTolerance) {
     bad.push_back(fmt::format("{}: score: expected {}, got {}", name, *exp.score, result.score));
   }
   return bad;
+}
+
+std::vector<FixtureOutcome> CompareClass(const std::vector<std::string>& students,
+                                         const std::string& expected_dir,
+                                         const std::vector<report::Result>& results,
+                                         const rubric::Rubric& rubric) {
+  namespace fs = std::filesystem;
+  std::map<std::string, const report::Result*> by_student;
+  for (const auto& r : results) by_student[r.student] = &r;
+  std::vector<FixtureOutcome> outcomes;
+  const std::set<std::string> roster(students.begin(), students.end());
+  for (const auto& student : students) {
+    FixtureOutcome outcome{student, {}};
+    const fs::path file = fs::path(expected_dir) / student / "expected.yaml";
+    std::ifstream in(file);
+    const auto result = by_student.find(student);
+    if (!in) {
+      outcome.mismatches.push_back(fmt::format(
+          "{}: no {} (every submission needs hand-written statuses)", student, file.string()));
+    } else if (result == by_student.end()) {
+      outcome.mismatches.push_back(
+          fmt::format("{}: no result (its grading did not finish; rerun to grade it)", student));
+    } else {
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      const Expected exp = ParseExpected(ss.str(), file.string(), &outcome.mismatches);
+      for (auto& m : CompareWithExpected(student, exp, *result->second, rubric)) {
+        outcome.mismatches.push_back(std::move(m));
+      }
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  std::vector<std::string> orphans;
+  std::error_code ec;
+  for (fs::directory_iterator it(expected_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!roster.count(name) && fs::is_regular_file(it->path() / "expected.yaml")) {
+      orphans.push_back(name);
+    }
+  }
+  std::sort(orphans.begin(), orphans.end());
+  for (const auto& name : orphans) {
+    outcomes.push_back(
+        {name,
+         {fmt::format("{}: {} has no submission in the roster (add it to the roster, or remove "
+                      "the folder)",
+                      name, (fs::path(expected_dir) / name / "expected.yaml").string())}});
+  }
+  return outcomes;
 }
 
 Coverage ComputeCoverage(const rubric::Rubric& rubric, const std::vector<report::Result>& results) {

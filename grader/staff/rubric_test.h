@@ -10,9 +10,11 @@
 //     run: {status: fail, why: "...", facts: [substring, ...]}
 //
 // A rubric check expected.yaml does not state, or an expected check the
-// rubric lacks, is a mismatch (a typo must not drop a comparison). The
-// coverage says, per check, which submissions make it fail; a check none
-// fails is untested.
+// rubric lacks, is a mismatch (a typo must not drop a comparison); so are a
+// submission without expected.yaml or without a result, and an
+// expected.yaml no submission answers. The coverage says, per check, which
+// submissions make it fail; a check none fails is untested. The project's
+// own CI holds fixtures/ to it (tests/e2e/fixture_class_test.cc).
 #pragma once
 
 #include <map>
@@ -24,6 +26,9 @@
 #include "rubric/rubric.h"
 
 namespace ipc::staff {
+
+// expected.yaml writes scores to 4 decimals; the scorer rounds to 2.
+inline constexpr double kScoreTolerance = 0.01;
 
 struct ExpectedCheck {
   std::string status;  // pass | fail | skipped | error
@@ -47,6 +52,21 @@ std::vector<std::string> CompareWithExpected(const std::string& name, const Expe
                                              const report::Result& result,
                                              const rubric::Rubric& rubric);
 
+struct FixtureOutcome {
+  std::string name;
+  std::vector<std::string> mismatches;
+};
+
+// The whole comparison, one outcome per roster student (in `students`
+// order): `expected_dir`/<student>/expected.yaml against that student's
+// result in `results`. Then one outcome per `expected_dir`/<name>/
+// expected.yaml whose name is not a roster student (a roster that lost a
+// submission must not pass by comparing less), in name order.
+std::vector<FixtureOutcome> CompareClass(const std::vector<std::string>& students,
+                                         const std::string& expected_dir,
+                                         const std::vector<report::Result>& results,
+                                         const rubric::Rubric& rubric);
+
 struct Coverage {
   struct Line {
     std::string check;
@@ -56,11 +76,6 @@ struct Coverage {
   std::vector<std::string> untested;
 };
 Coverage ComputeCoverage(const rubric::Rubric& rubric, const std::vector<report::Result>& results);
-
-struct FixtureOutcome {
-  std::string name;
-  std::vector<std::string> mismatches;
-};
 
 // One testsuite, one testcase per submission, a <failure> listing its
 // mismatches.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "score/scorer.h"
 
@@ -34,6 +35,15 @@ bool SameInput(const report::AppliedAdjustment& s, const Adjustment& a) {
          s.score == a.score && s.reason == a.reason && s.by == a.by && s.at == a.at;
 }
 
+// The rubric has the target but the result does not: a result kept from a
+// grading under an older rubric.
+std::string NotInResult(const std::string& kind, const std::string& target) {
+  return fmt::format("this result has no {} '{}': it was graded before the rubric had it, and "
+                     "kept since (the repository could not be reached); the next grading "
+                     "applies it",
+                     kind, target);
+}
+
 }  // namespace
 
 StaffChanges::StaffChanges(const rubric::Rubric* rubric, AdjustmentFile adjustments,
@@ -61,23 +71,48 @@ std::string StaffChanges::ExtendedTo(const std::string& student) const {
 }
 
 void StaffChanges::Apply(report::Result* r) const {
-  // 1. The student's own deadline.
-  if (const Extension* e = ExtensionFor(r->student)) {
-    if (const auto deadline = ExtendedDeadline(*e, rubric_->late)) {
-      rubric::LatePolicy policy = rubric_->late;
-      policy.deadline = deadline;
-      policy.deadline_text = FormatUtc(*deadline);
-      fetch::Revision rev;
-      rev.ref = r->ref;
-      rev.commit = r->commit;
-      rev.commit_time = r->commit_time;
-      rev.tag_time = r->tag_time;
-      r->late = score::ComputeLate(policy, rev, r->max_score);
+  // 0. A stored result (one kept because its repository could not be
+  //    reached) carries the adjustments of its last scoring: take them back
+  //    to the automatic scores first. Check adjustments are undone here, in
+  //    reverse, from their `before`; part and total ones by the sums below.
+  //    A fresh result has none.
+  for (auto a = r->adjustments.rbegin(); a != r->adjustments.rend(); ++a) {
+    if (a->kind != "check" || !a->problem.empty()) continue;
+    for (auto& c : r->checks) {
+      if (c.id == a->target) c.score = a->before;
+    }
+  }
+  // 1. The student's own deadline, or the rubric's again for a stored
+  //    result whose extension was withdrawn. Everything the late policy
+  //    reads (ref, commit and tag times) is in the result.
+  const Extension* e = ExtensionFor(r->student);
+  const std::optional<std::int64_t> extended =
+      e != nullptr ? ExtendedDeadline(*e, rubric_->late) : std::nullopt;
+  if (extended || !r->late.extended_to.empty()) {
+    rubric::LatePolicy policy = rubric_->late;
+    if (extended) {
+      policy.deadline = extended;
+      policy.deadline_text = FormatUtc(*extended);
+    }
+    // Part deadlines move with the student's: by as much as the rubric's.
+    std::vector<score::PartDeadline> parts = score::PartDeadlines(*rubric_);
+    if (extended && rubric_->late.deadline) {
+      for (auto& p : parts) {
+        p.deadline += *extended - *rubric_->late.deadline;
+        p.deadline_text = FormatUtc(p.deadline);
+      }
+    }
+    fetch::Revision rev;
+    rev.ref = r->ref;
+    rev.commit = r->commit;
+    rev.commit_time = r->commit_time;
+    rev.tag_time = r->tag_time;
+    r->late = score::ComputeLate(policy, parts, rev, r->max_score);
+    if (extended) {
       r->late.extended_to = policy.deadline_text;
       r->late.extension_reason = e->reason;
-      r->late.explanation =
-          fmt::format("Deadline extended to {} for you. {}", policy.deadline_text,
-                      r->late.explanation);
+      r->late.explanation = fmt::format("Deadline extended to {} for you. {}",
+                                        policy.deadline_text, r->late.explanation);
     }
   }
   auto sum_parts = [r] {
@@ -114,6 +149,7 @@ void StaffChanges::Apply(report::Result* r) const {
                               [&](const auto& x) { return x.id == a->target; });
         if (c == r->checks.end()) {
           out.problem = CheckTarget(*rubric_, "check", a->target);
+          if (out.problem.empty()) out.problem = NotInResult("check", a->target);
         } else {
           Change(*a, &c->score, c->max_score, &out);
         }
@@ -122,6 +158,7 @@ void StaffChanges::Apply(report::Result* r) const {
                               [&](const auto& x) { return x.id == a->target; });
         if (p == r->parts.end()) {
           out.problem = CheckTarget(*rubric_, "part", a->target);
+          if (out.problem.empty()) out.problem = NotInResult("part", a->target);
         } else {
           Change(*a, &p->score, p->max_score, &out);
         }

@@ -1,6 +1,9 @@
 // Applying staff's extensions and adjustments to a freshly scored result
 // (pipeline::Environment::staff_apply) and telling whether a stored result
-// still matches them (staff_why_stale, for resume).
+// still matches them (staff_why_stale, for resume). Apply also takes a
+// stored result (the batch keeps one whose repository cannot be reached):
+// it first takes back the adjustments that result carries, and recomputes
+// the late penalty from the ref, commit and tag times the result stores.
 //
 // Order: the student's deadline replaces the rubric's (late penalty
 // recomputed); the automatic score is kept as `auto_score`; then check

@@ -1,6 +1,7 @@
 // grader/staff/: the staff files' formats (and their bad rows), appending
 // an adjustment safely, and applying adjustments and extensions to a
-// scored result; then what the class-wide outputs show of them.
+// scored result (and to one the batch keeps); then what the class-wide
+// outputs show of them, and `grader rubric test`'s comparison.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,11 +9,14 @@
 #include <sstream>
 #include <thread>
 
+#include "batch/scheduler.h"
+#include "batch_fake_class.h"
 #include "report/feedback.h"
 #include "report/gradebook.h"
 #include "report/gradescope.h"
 #include "report/result.h"
 #include "report/summary.h"
+#include "score/scorer.h"
 #include "staff/adjustments.h"
 #include "staff/changes.h"
 #include "staff/extensions.h"
@@ -38,7 +42,7 @@ std::string Slurp(const std::string& path) {
 rubric::Rubric TinyRubric() {
   rubric::Rubric r;
   r.path = "tiny.yaml";
-  r.parts = {{"p1", "Part one", 10, {}}, {"p2", "Part two", 10, {}}};
+  r.parts = {{"p1", "Part one", 10, {}, {}, {}}, {"p2", "Part two", 10, {}, {}, {}}};
   auto check = [](std::string id, std::string part, double points) {
     rubric::Check c;
     c.id = std::move(id);
@@ -393,6 +397,163 @@ TEST(StaffChangesApply, AnExtensionTurnsALateResultOnTime) {
   EXPECT_EQ(report::RenderFeedback(r, false).find("ill"), std::string::npos);
 }
 
+// A part with its own deadline moves with the student's: by as much as the
+// rubric's deadline does.
+TEST(StaffChangesApply, AnExtensionMovesThePartDeadlinesToo) {
+  rubric::Rubric rubric = TinyRubric();
+  rubric.parts[0].deadline = 1796083200 - 10 * 86400;  // p1 (10 points) due 2026-11-21
+  rubric.parts[0].deadline_text = "2026-11-21T00:00:00Z";
+  // Committed 2026-11-22T12:00Z: p1 1.5 days late (2 started days: 2
+  // points), p2 on time.
+  const std::int64_t commit = 1796083200 - 8 * 86400 - 12 * 3600;
+  fetch::Revision rev;
+  rev.ref = "final";
+  rev.commit_time = commit;
+  report::Result r = Scored("alice", commit);
+  r.late = score::ComputeLate(rubric.late, score::PartDeadlines(rubric), rev, 20);
+  ASSERT_EQ(r.late.penalty, 2);
+  StaffChanges changes(&rubric, {},
+                       ParseExtensions("student,extra_days,reason\nalice,2,ill\n", "e.csv"));
+  changes.Apply(&r);
+  EXPECT_FALSE(r.late.late) << r.late.explanation;
+  EXPECT_EQ(r.late.penalty, 0);
+  EXPECT_EQ(r.score, 17);
+  EXPECT_EQ(r.late.extended_to, "2026-12-03T00:00:00Z");
+  EXPECT_NE(r.late.explanation.find("Part 'Part one': On time: judged by the commit time, as the "
+                                    "rubric says against the deadline 2026-11-23T00:00:00Z."),
+            std::string::npos)
+      << r.late.explanation;
+  // One day is not enough for p1.
+  StaffChanges one(&rubric, {},
+                   ParseExtensions("student,extra_days,reason\nalice,1,ill\n", "e.csv"));
+  one.Apply(&r);
+  EXPECT_EQ(r.late.penalty, 1);  // 1 started day x 10% x 10
+  EXPECT_EQ(r.score, 16);
+}
+
+// A stored result carries its last adjustments and deadline: applying
+// staff's current ones takes those back first, so nothing is applied twice
+// and a withdrawn one is gone.
+TEST(StaffChangesApply, OnAStoredResultTheCurrentChangesReplaceTheOnesItCarries) {
+  const rubric::Rubric rubric = TinyRubric();
+  const std::int64_t commit = 1796083200 + 36 * 3600;  // 2 started days late
+  report::Result automatic = Scored("alice", commit);
+  fetch::Revision rev;
+  rev.ref = "final";
+  rev.commit = automatic.commit;
+  rev.commit_time = commit;
+  automatic.late = score::ComputeLate(rubric.late, rev, 20);
+  automatic.score = 13;
+  const StaffChanges none(&rubric, {}, {});
+  const StaffChanges v1(
+      &rubric,
+      Adj("- {student: alice, check: run, points: 2, reason: a}\n"
+          "- {student: alice, check: run, points: -1, reason: b}\n"
+          "- {student: alice, part: p2, points: -5, reason: c}\n"),
+      ParseExtensions("student,extra_days,reason\nalice,3,ill\n", "e.csv"));
+  const StaffChanges v2(&rubric, Adj("- {student: alice, check: build, score: 0, reason: d}\n"),
+                        {});
+  report::Result r = automatic;
+  v1.Apply(&r);
+  EXPECT_EQ(r.checks[1].score, 4);  // 3 + 2 - 1
+  EXPECT_EQ(r.score, 13);           // 4 + 4 + 5, on time
+  report::Result twice = r;
+  v1.Apply(&twice);
+  EXPECT_EQ(report::ToJson(twice), report::ToJson(r));
+  v2.Apply(&r);  // run back to 3, p2 back to 10, the rubric's deadline again
+  EXPECT_EQ(r.checks[1].score, 3);
+  EXPECT_EQ(r.checks[0].score, 0);
+  EXPECT_TRUE(r.late.late);
+  EXPECT_EQ(r.late.penalty, 4);
+  EXPECT_TRUE(r.late.extended_to.empty());
+  EXPECT_EQ(r.score, 9);  // 0 + 3 + 10 - 4
+  EXPECT_EQ(*r.auto_score, 13);
+  none.Apply(&r);
+  EXPECT_EQ(report::ToJson(r), report::ToJson(automatic));
+}
+
+// The batch keeps a graded result when its repository cannot be reached
+// (scheduler.h); staff's adjustments and extensions made since reach it,
+// scored from what it stores, with no container, and withdrawing them gives
+// the original back byte for byte.
+TEST(StaffKeptResult, ChangedAdjustmentsAndExtensionsReachAResultKeptForAnUnreachableRepository) {
+  batch::testing::FakeClass cls;
+  batch::testing::TempDir out;
+  // Committed 1.5 days after the deadline: 2 started days at 10% of 3.
+  cls.rubric().late.deadline = 1796083200;
+  cls.rubric().late.deadline_text = "2026-12-01T00:00:00Z";
+  cls.rubric().late.time_source = "commit";
+  cls.rubric().late.penalty_per_day = 0.1;
+  cls.Add("alice");
+  fetch::Snapshot snap;
+  snap.revision.ref = "final";
+  snap.revision.ref_kind = "tag";
+  snap.revision.commit = std::string(40, 'a');
+  snap.revision.commit_time = 1796083200 + 36 * 3600;
+  snap.entries.push_back({"listener.c", fetch::EntryType::kFile, 3});
+  snap.tar = "TAR";
+  cls.fetcher.Add("/srv/alice", snap);
+
+  auto changes = std::make_shared<StaffChanges>(&cls.rubric(), AdjustmentFile{}, ExtensionFile{});
+  cls.env.staff_apply = [&changes](report::Result* r) { changes->Apply(r); };
+  cls.env.staff_why_stale = [&changes](const report::Result& r) { return changes->WhyStale(r); };
+  struct Lines : batch::ProgressSink {
+    void Begin(int) override {}
+    void Started(const std::string&) override {}
+    void Finished(const std::string&, batch::Outcome, const std::string& line) override {
+      last = line;
+    }
+    void Note(const std::string&) override {}
+    void End() override {}
+    std::string last;
+  } lines;
+  batch::BatchOptions opts;
+  opts.out_dir = out.path();
+  opts.max_retries = 0;
+  opts.progress = &lines;
+  const std::string file = (fs::path(out.path()) / "alice" / "result.json").string();
+
+  ASSERT_EQ(batch::RunBatch(cls.Roster(), cls.env, opts).graded, 1);
+  const std::string graded = Slurp(file);
+  std::string why;
+  EXPECT_EQ(batch::ReadStoredResult(out.path(), "alice", &why)->score, 2.4);
+
+  cls.fetcher.Fail("/srv/alice", fetch::FetchErrorKind::kUnreachable, "connection timed out");
+  changes = std::make_shared<StaffChanges>(
+      &cls.rubric(), Adj("- {student: alice, check: files, points: -1, reason: copied}\n"),
+      ParseExtensions("student,extra_days,reason\nalice,3,ill\n", "e.csv"));
+  ASSERT_EQ(batch::RunBatch(cls.Roster(), cls.env, opts).kept, 1);
+  EXPECT_EQ(cls.runner.RunCount(), 1u);  // the first grading only
+  auto kept = batch::ReadStoredResult(out.path(), "alice", &why);
+  ASSERT_TRUE(kept) << why;
+  EXPECT_EQ(kept->score, 2);  // 3 - 1, on time
+  EXPECT_EQ(*kept->auto_score, 3);
+  EXPECT_FALSE(kept->late.late);
+  EXPECT_EQ(kept->late.extended_to, "2026-12-04T00:00:00Z");
+  ASSERT_EQ(kept->adjustments.size(), 1u);
+  EXPECT_EQ(kept->adjustments[0].reason, "copied");
+  EXPECT_NE(lines.last.find("(kept: cannot reach the repository now: connection timed out; "
+                            "extension changed (deadline the rubric's -> 2026-12-04T00:00:00Z): "
+                            "applied to it)"),
+            std::string::npos)
+      << lines.last;
+  EXPECT_NE(Slurp((fs::path(out.path()) / "alice" / "feedback.md").string()).find("copied"),
+            std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(Slurp((fs::path(out.path()) / "alice" / "results.json").string()))
+                .value("score", -1.0),
+            2);
+
+  // Unchanged since: kept as it is.
+  const std::string adjusted = Slurp(file);
+  ASSERT_EQ(batch::RunBatch(cls.Roster(), cls.env, opts).kept, 1);
+  EXPECT_EQ(Slurp(file), adjusted);
+  EXPECT_EQ(lines.last.find("applied to it"), std::string::npos) << lines.last;
+
+  changes = std::make_shared<StaffChanges>(&cls.rubric(), AdjustmentFile{}, ExtensionFile{});
+  ASSERT_EQ(batch::RunBatch(cls.Roster(), cls.env, opts).kept, 1);
+  EXPECT_EQ(Slurp(file), graded);
+}
+
 TEST(StaffChangesWhyStale, AChangedAdjustmentOrExtensionMakesOnlyThatStudentStale) {
   const rubric::Rubric rubric = TinyRubric();
   const std::string v1 = "- {student: alice, check: run, points: 2, reason: partial}\n";
@@ -544,6 +705,97 @@ TEST(StaffRubricTest, EveryKindOfMismatchIsNamed) {
   error.error = "engine down";
   EXPECT_EQ(CompareWithExpected("alice", same, error, rubric),
             std::vector<std::string>{"alice: not graded: engine down"});
+}
+
+TEST(StaffRubricTest, ScoreIsComparedWithinItsToleranceAndABrokenFileIsAMismatch) {
+  const rubric::Rubric rubric = TinyRubric();
+  const report::Result r = Scored("alice");  // 17
+  const std::string checks = "checks: {build: pass, run: fail, style: pass}\n";
+  std::vector<std::string> problems;
+  EXPECT_TRUE(
+      CompareWithExpected("alice", ParseExpected("score: 17.0099\n" + checks, "e", &problems), r,
+                          rubric)
+          .empty());
+  EXPECT_EQ(CompareWithExpected("alice", ParseExpected("score: 17.02\n" + checks, "e", &problems),
+                                r, rubric),
+            std::vector<std::string>{"alice: score: expected 17.02, got 17"});
+  EXPECT_EQ(CompareWithExpected("alice", ParseExpected("score: 16.98\n" + checks, "e", &problems),
+                                r, rubric),
+            std::vector<std::string>{"alice: score: expected 16.98, got 17"});
+  EXPECT_TRUE(problems.empty());
+  // Not YAML at all: the parser's message, and no checks.
+  ParseExpected("checks: {build: [pass\n", "b/expected.yaml", &problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_TRUE(problems[0].starts_with("b/expected.yaml: yaml-cpp: error at line")) << problems[0];
+  EXPECT_EQ(problems[1], "b/expected.yaml: no 'checks'");
+}
+
+TEST(StaffRubricTest, ARubricCheckTheResultLacksAndASkippedStatusAreCompared) {
+  const rubric::Rubric rubric = TinyRubric();
+  report::Result r = Scored("alice");
+  r.checks.pop_back();  // graded before the rubric had `style`
+  r.checks[1].status = report::CheckStatus::kSkipped;
+  r.checks[1].message = "needs build";
+  std::vector<std::string> problems;
+  const Expected e = ParseExpected(
+      "checks: {build: pass, run: {status: fail, why: half done}, style: pass}\n", "e", &problems);
+  EXPECT_EQ(CompareWithExpected("alice", e, r, rubric),
+            (std::vector<std::string>{
+                "alice/run: expected fail (half done), got skipped: needs build | student: ",
+                "alice/style: not in the result",
+            }));
+}
+
+// The command's whole comparison over a class folder: every roster student
+// needs an expected.yaml and a result, and an expected.yaml nobody on the
+// roster answers is named (a roster that lost a submission compares less).
+TEST(StaffRubricTest, CompareClassNamesMissingFilesResultsAndOrphanExpectations) {
+  const rubric::Rubric rubric = TinyRubric();
+  const std::string dir = MakeTempDir("ipc-staff-rubric-test-");
+  const auto put = [&](const std::string& name, const std::string& text) {
+    fs::create_directories(fs::path(dir) / name);
+    WriteFileAtomic((fs::path(dir) / name / "expected.yaml").string(), text);
+  };
+  const std::string good = "score: 17\nchecks: {build: pass, run: fail, style: pass}\n";
+  put("alice", good);
+  put("bob", "checks: {build: pass, run: pass, style: pass}\n");
+  put("carol", good);
+  put("zed", good);  // not on the roster
+  put("amy", good);  // not on the roster
+  fs::create_directories(fs::path(dir) / "solution");  // no expected.yaml: not a submission
+  const std::vector<FixtureOutcome> got =
+      CompareClass({"alice", "bob", "carol", "dave"}, dir,
+                   {Scored("alice"), Scored("bob"), Scored("dave")}, rubric);
+  const std::string d = (fs::path(dir) / "dave" / "expected.yaml").string();
+  ASSERT_EQ(got.size(), 6u);
+  EXPECT_EQ(got[0].name, "alice");
+  EXPECT_TRUE(got[0].mismatches.empty()) << got[0].mismatches[0];
+  EXPECT_EQ(got[1].name, "bob");
+  EXPECT_EQ(got[1].mismatches,
+            std::vector<std::string>{"bob/run: expected pass, got fail:  | student: "});
+  EXPECT_EQ(got[2].name, "carol");
+  EXPECT_EQ(got[2].mismatches,
+            std::vector<std::string>{
+                "carol: no result (its grading did not finish; rerun to grade it)"});
+  EXPECT_EQ(got[3].name, "dave");
+  EXPECT_EQ(got[3].mismatches,
+            std::vector<std::string>{"dave: no " + d +
+                                     " (every submission needs hand-written statuses)"});
+  EXPECT_EQ(got[4].name, "amy");
+  EXPECT_EQ(got[4].mismatches,
+            std::vector<std::string>{"amy: " + (fs::path(dir) / "amy" / "expected.yaml").string() +
+                                     " has no submission in the roster (add it to the roster, "
+                                     "or remove the folder)"});
+  EXPECT_EQ(got[5].name, "zed");
+  // An authoring error of one file is that submission's mismatch.
+  put("alice", "checks: {build: pass, run: failed, style: pass}\n");
+  const auto again = CompareClass({"alice"}, dir, {Scored("alice")}, rubric);
+  ASSERT_FALSE(again[0].mismatches.empty());
+  EXPECT_NE(again[0].mismatches[0].find("check 'run': status must be pass, fail, skipped or "
+                                        "error, got 'failed'"),
+            std::string::npos)
+      << again[0].mismatches[0];
+  fs::remove_all(dir);
 }
 
 TEST(StaffRubricTest, CoverageNamesWhoFailsEachCheckAndTheUntested) {
