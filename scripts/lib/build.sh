@@ -7,7 +7,16 @@ ipc_step_configure() {
   # the developer chose (a different generator would be an error).
   if [[ ! -f "$IPC_BUILD_DIR/CMakeCache.txt" ]]; then
     if command -v ninja >/dev/null; then args+=(-G Ninja); fi
-    args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+    if [[ "${CI:-}" == true ]]; then
+      # CI: RelWithDebInfo's code (-O2) without its debug info, which
+      # nothing on CI reads and which is about 30% of the compile time of
+      # the grader's libraries and most of the link time (a clean build
+      # is the largest part of .ci/run's 20 minutes on 2 cores).
+      args+=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG"
+        "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG")
+    else
+      args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+    fi
   fi
   if [[ "${CI:-}" == true ]]; then args+=(-DIPC_WERROR=ON); fi
   # Configured on every run: tests/CMakeLists.txt globs tests/*/*.cmake, and a
