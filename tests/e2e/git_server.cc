@@ -49,24 +49,6 @@ std::string Replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
-// A port nobody listens on right now. Another process may take it before
-// the server binds; Launch() then sees "Address already in use" and tries
-// another one.
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
-    port = ntohs(a.sin_port);
-  }
-  ::close(fd);
-  return port;
-}
-
 bool Accepts(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -99,6 +81,24 @@ std::string UserName() {
 fs::path ServersDir() { return fs::path(SourceDir()) / "tests" / "e2e" / "servers"; }
 
 }  // namespace
+
+// A port nobody listens on right now. Another process may take it before
+// the server binds; Launch() then sees "Address already in use" and tries
+// another one.
+int FreePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+    port = ntohs(a.sin_port);
+  }
+  ::close(fd);
+  return port;
+}
 
 std::string GitServer::Missing(Kind kind) {
   if (Sh("git --version >/dev/null") != 0) return "git (apt-get install git)";

@@ -22,6 +22,10 @@
 
 namespace ipc::e2e {
 
+// A loopback port nobody listens on right now (another process may take it
+// before the caller binds it: a server that fails to bind tries another).
+int FreePort();
+
 class GitServer {
  public:
   enum class Kind { kDaemon, kHttp, kSsh };
