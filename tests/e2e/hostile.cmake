@@ -2,11 +2,10 @@
 # graded in one `grader batch` beside the model solution on the real engine,
 # with the checks of rubrics/hostile-limits.yaml that the cases' expected.yaml
 # name. Three to four minutes on 2 loaded cores.
-# SERIAL: it counts the host's processes and orphans before and after.
 ipc_add_gtest(hostile_e2e_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/hostile_e2e_test.cc
   LIBS nlohmann_json::nlohmann_json yaml-cpp
-  LABELS e2e SERIAL COST 150)
+  LABELS e2e COST 150)
 target_compile_definitions(hostile_e2e_test PRIVATE
   IPC_DEFAULT_SOURCE_DIR="${PROJECT_SOURCE_DIR}" IPC_DEFAULT_BIN_DIR="${PROJECT_BINARY_DIR}/bin")
 add_dependencies(hostile_e2e_test grader probe ref-cat ref-listener)
