@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -27,6 +29,17 @@ inline int Sh(const std::string& cmd, std::string* out = nullptr) {
   int st = pclose(p);
   if (out != nullptr) *out = text;
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+// A file's bytes ("" when it cannot be read), and a file written whole.
+inline std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+inline void WriteAll(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
 }
 
 inline bool EngineAnswers() { return Sh("docker info >/dev/null") == 0; }

@@ -30,17 +30,6 @@ constexpr const char* kLighttpd = "/usr/sbin/lighttpd";
 constexpr const char* kSshd = "/usr/sbin/sshd";
 constexpr const char* kHttpBackend = "/usr/lib/git-core/git-http-backend";
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-}
-
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   for (std::size_t at = text.find(from); at != std::string::npos;
        at = text.find(from, at + to.size())) {

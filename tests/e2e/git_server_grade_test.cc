@@ -19,13 +19,6 @@ namespace fs = std::filesystem;
 
 constexpr const char* kTokenEnv = "IPC_GRADE_HTTP_TEST_TOKEN";
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // What may differ between two grades of the same commit: where it came
 // from and when or how fast it was graded.
 // The grade, not the transcript: what a run observed in raw text (a shell's

@@ -60,17 +60,6 @@ constexpr int kShards = 3;
 // reaches it is a failure with the cluster's state and logs.
 constexpr std::chrono::seconds kJobDeadline{240};
 
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteAll(const fs::path& p, const std::string& text) {
-  std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
-}
-
 // A one-node Slurm cluster of our own. SLURM_CONF (set in this process,
 // inherited by every command the test runs) points the client commands at
 // it, never at a cluster the machine may belong to.
