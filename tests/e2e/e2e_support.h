@@ -15,6 +15,8 @@
 
 #include <unistd.h>
 
+#include "shell_support.h"
+
 namespace ipc::e2e {
 
 // Runs `cmd` through /bin/sh; returns its exit status and stdout+stderr.
@@ -44,10 +46,7 @@ inline void WriteAll(const std::filesystem::path& p, const std::string& text) {
 
 inline bool EngineAnswers() { return Sh("docker info >/dev/null") == 0; }
 
-inline bool OnCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+using test::OnCi;
 
 inline std::string SourceDir() {
   const char* d = std::getenv("IPC_SOURCE_DIR");

@@ -17,38 +17,17 @@
 #include <vector>
 
 #include "checks/glob.h"
+#include "shell_support.h"
 
 namespace ipc::checks {
 namespace {
 
 namespace fs = std::filesystem;
 
-bool OnCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+using test::OnCi;
+using test::ShellQuote;
 
-// Runs `cmd` with /bin/sh; its stdout, and its exit status in *status.
-std::string Sh(const std::string& cmd, int* status) {
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    *status = -1;
-    return "";
-  }
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = ::pclose(p);
-  *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return out;
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+std::string Sh(const std::string& cmd, int* status) { return test::ShellOutput(cmd, status); }
 
 // The work tree every .gitignore is judged in. Names with the characters
 // patterns treat specially ('*', '[', '#', '!', spaces) are files too, and

@@ -16,6 +16,8 @@
 #include <map>
 #include <sstream>
 
+#include "shell_support.h"
+
 namespace ipc::tar {
 namespace {
 
@@ -254,32 +256,14 @@ TEST_F(TarTest, AMalformedPaxTimeIsRefused) {
 
 // ---- Interchange with GNU tar ----------------------------------------------
 
-bool OnCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+using test::OnCi;
 
-// Runs `cmd` with /bin/sh; stdout and stderr, and the exit status in *status.
+// stdout and stderr, and the exit status in *status.
 std::string Sh(const std::string& cmd, int* status) {
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) {
-    *status = -1;
-    return "";
-  }
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int st = ::pclose(p);
-  *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return out;
+  return test::ShellOutput(cmd + " 2>&1", status);
 }
 
-std::string Q(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+std::string Q(const std::string& s) { return test::ShellQuote(s); }
 
 // One member of the trees and archives below, as lstat sees it.
 struct Entry {
