@@ -47,9 +47,6 @@ int RunBatchCommand(const BatchCliOptions& o) {
   const int jobs = o.jobs > 0 ? o.jobs : DefaultJobs();
 
   auto session = OpenSession(o.common);
-  // Many containers ahead: they share a few network-less namespaces, one
-  // run at a time each, instead of making and dropping one per run.
-  session->runner->ShareNetworkNamespaces(todo.size() > 1);
   // --force observes everything again; otherwise a box already observed
   // on the same trees is reused (pipeline/observations.h).
   session->env.reuse_observations = !o.force;

@@ -43,7 +43,6 @@ int RunRubricTest(RubricTestOptions o) {
                             o.expected));
   }
   auto session = OpenSession(o.common);
-  session->runner->ShareNetworkNamespaces(roster.entries.size() > 1);
   session->env.reuse_observations = !o.force;
   const std::string& out = o.common.out_dir;
   std::error_code ec;

@@ -87,11 +87,6 @@ class ContainerRunner {
   virtual int ReapLeftovers() = 0;
   // Called from the signal-handling path: rm -f everything started so far.
   virtual void KillAll() = 0;
-  // Many runs ahead (a batch): let runs join the network namespace of a
-  // few long-lived holder containers (themselves --network none, one per
-  // run at a time) instead of each making and tearing down its own, which
-  // is half the cost of starting a container. Off by default.
-  virtual void ShareNetworkNamespaces(bool) {}
   virtual std::string EngineName() const = 0;
   // Whether the engine maps container root to an unprivileged host user:
   // "none", "userns-remap", "rootless" or "unknown". Recorded in every

@@ -132,50 +132,6 @@ void DockerCliRunner::Watchdog(Watch& watch, const std::string& name, double wal
   }
 }
 
-void DockerCliRunner::ShareNetworkNamespaces(bool on) {
-  std::lock_guard lock(pool_mu_);
-  share_netns_ = on;
-}
-
-bool DockerCliRunner::IsLive(const std::string& name) {
-  std::lock_guard lock(live_mu_);
-  return live_.count(name) > 0;
-}
-
-std::string DockerCliRunner::TakeHolder(const std::string& image) {
-  {
-    std::lock_guard lock(pool_mu_);
-    if (!share_netns_ || holder_failed_) return "";
-    if (!idle_holders_.empty()) {
-      std::string holder = std::move(idle_holders_.back());
-      idle_holders_.pop_back();
-      return holder;
-    }
-  }
-  if (image.empty() || image.front() == '-') return "";
-  const std::string name = ContainerName("net");
-  if (!Track(name)) return "";
-  const ProcessResult r =
-      cli_.Run(BuildHolderArgs(image, name, job_label_value_, SelfOwnerId()), kRemoveDeadline);
-  if (r.Succeeded()) return name;
-  Remove(name);
-  // A vanished image is Run's to repair (it builds it again and retries);
-  // sharing stays on for the retry.
-  if (SaysNoSuchImage(r.stderr_data)) return "";
-  std::lock_guard lock(pool_mu_);
-  holder_failed_ = true;
-  return "";
-}
-
-void DockerCliRunner::ReturnHolder(const std::string& holder, bool reusable) {
-  if (reusable) {
-    std::lock_guard lock(pool_mu_);
-    idle_holders_.push_back(holder);
-    return;
-  }
-  Remove(holder);
-}
-
 RunResult DockerCliRunner::Run(const RunSpec& spec) {
   RunResult result = RunOnce(spec);
   // The derived image can vanish between DeriveImage and this run: a
@@ -190,18 +146,6 @@ RunResult DockerCliRunner::Run(const RunSpec& spec) {
 }
 
 RunResult DockerCliRunner::RunOnce(const RunSpec& spec) {
-  // A holder serves one run at a time, and only after the previous run's
-  // container is gone (all its processes dead): nothing a student started
-  // can still be listening on the loopback when the next one arrives.
-  const std::string holder = TakeHolder(spec.image);
-  RunResult result = RunIn(spec, holder.empty() ? "none" : "container:" + holder);
-  if (!holder.empty()) {
-    ReturnHolder(holder, !result.engine_failure && !IsLive(result.container_name));
-  }
-  return result;
-}
-
-RunResult DockerCliRunner::RunIn(const RunSpec& spec, const std::string& network) {
   // A copy, not a reference into `result`: the removal below runs after
   // `return result` may already have moved from it.
   const std::string name = ContainerName(spec.name_hint);
@@ -224,7 +168,7 @@ RunResult DockerCliRunner::RunIn(const RunSpec& spec, const std::string& network
   RunSpec labelled = spec;
   labelled.labels[kOwnerLabel] = SelfOwnerId();
   ProcessOptions options =
-      cli_.Options(BuildRunArgs(labelled, name, job_label_value_, cli_.RunOptions(), network));
+      cli_.Options(BuildRunArgs(labelled, name, job_label_value_, cli_.RunOptions()));
   options.stdin_data = spec.stdin_data;
   options.output_cap = spec.limits.output_cap;
   options.deadline = ToMillis(spec.limits.wall_s) + kCliGrace;

@@ -43,7 +43,6 @@ class DockerCliRunner final : public ContainerRunner {
   RunResult Run(const RunSpec& spec) override;
   int ReapLeftovers() override;
   void KillAll() override;
-  void ShareNetworkNamespaces(bool on) override;
   std::string EngineName() const override { return cli_.engine(); }
   std::string UserNamespaces() override;
 
@@ -65,18 +64,8 @@ class DockerCliRunner final : public ContainerRunner {
   // the container, which is what ends the attached `docker run`.
   void Watchdog(Watch& watch, const std::string& name, double wall_s);
   void Collect(const std::string& name, const std::string& cli_error, RunResult& result);
-  // One run in `network` (see BuildRunArgs); the container is removed
-  // before it returns.
-  RunResult RunIn(const RunSpec& spec, const std::string& network);
-  // A network-namespace holder from the pool, started from `image` when
-  // none is idle; "" when sharing is off or no holder can be had (the run
-  // then gets --network none of its own).
-  std::string TakeHolder(const std::string& image);
-  // Back to the pool, or removed when `reusable` is false (its run failed
-  // in the engine, or its container could not be removed).
-  void ReturnHolder(const std::string& holder, bool reusable);
-  bool IsLive(const std::string& name);
-  // Run without the retry of Run (holder, then RunIn).
+  // One run; the container is removed before it returns. Run adds the
+  // retry after a vanished derived image.
   RunResult RunOnce(const RunSpec& spec);
 
   // Images (image_cache.cc). The start-up listing: `image ls` beside the
@@ -125,11 +114,6 @@ class DockerCliRunner final : public ContainerRunner {
   std::map<std::string, std::string> resolved_;  // reference -> image id
   std::map<std::string, Recipe> derived_;        // tag -> how it was made
   std::optional<UsernsMode> userns_;             // from CheckEngine's `info`
-
-  std::mutex pool_mu_;  // guards the three below
-  bool share_netns_ = false;
-  bool holder_failed_ = false;  // a holder would not start: stop trying
-  std::vector<std::string> idle_holders_;
 };
 
 }  // namespace ipc::container

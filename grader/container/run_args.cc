@@ -61,8 +61,7 @@ std::string ContainerName(std::string_view hint) {
 
 std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& name,
                                       const std::string& job_label_value,
-                                      const std::vector<std::string>& engine_options,
-                                      const std::string& network) {
+                                      const std::vector<std::string>& engine_options) {
   const Limits& lim = spec.limits;
   std::vector<std::string> a = {
       "run", "-i",  // stdin attached, no tty: stdout and stderr stay separate
@@ -76,7 +75,7 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
     a.insert(a.end(), {"--label", key + "=" + value});
   }
   a.insert(a.end(), {
-      "--network", network,
+      "--network", "none",
       // memory-swap == memory: no swap, so a hog is OOM-killed instead of
       // thrashing the host's disk.
       "--memory", std::to_string(lim.memory_bytes),
@@ -131,21 +130,6 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
   a.push_back(spec.image);
   a.insert(a.end(), spec.command.begin(), spec.command.end());
   return a;
-}
-
-std::vector<std::string> BuildHolderArgs(const std::string& image, const std::string& name,
-                                         const std::string& job_label_value,
-                                         const std::string& owner) {
-  return {"run", "-d", "--pull", "never", "--name", name,
-          "--label", std::string(kLabel) + "=" + job_label_value,
-          "--label", std::string(kOwnerLabel) + "=" + owner,
-          "--network", "none",
-          "--cap-drop", "ALL",
-          "--security-opt", "no-new-privileges",
-          "--memory", std::to_string(kHolderMemoryBytes),
-          "--pids-limit", std::to_string(kHolderPids),
-          "--log-driver", "none",
-          "--entrypoint", "sleep", image, "infinity"};
 }
 
 }  // namespace ipc::container

@@ -30,9 +30,6 @@ inline constexpr const char* kNamePrefix = "ipc-grader-";
 // docker/seccomp.json, copied beside the grader and the probe by the build;
 // docs/SECURITY.md lists what it refuses): found in the tools folder.
 inline constexpr const char* kSeccompProfileFile = "seccomp.json";
-// A network-namespace holder only sleeps.
-inline constexpr std::uint64_t kHolderMemoryBytes = 32ull << 20;
-inline constexpr int kHolderPids = 8;
 
 // A student's name as a container-name fragment: [A-Za-z0-9_.-] only
 // (spaces, slashes, non-ASCII bytes become '-', runs of '-' collapse),
@@ -52,20 +49,10 @@ std::string RandomHex(int bytes);
 // (spec.writable adds tmpfs mounts and anonymous volumes only); with
 // spec.seccomp_profile, `--security-opt seccomp=` that file;
 // the container's command follows the image verbatim. `engine_options`
-// (engine-specific run options) go just before the image. `network` is
-// the --network value: "none", or "container:NAME" to join the (equally
-// network-less) namespace of a holder container (see DockerCliRunner).
+// (engine-specific run options) go just before the image; the network is
+// always "none".
 std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& name,
                                       const std::string& job_label_value = "1",
-                                      const std::vector<std::string>& engine_options = {},
-                                      const std::string& network = "none");
-
-// Arguments of `run` for a network-namespace holder (see DockerCliRunner):
-// detached, `--network none`, no capability, a few pids and little memory,
-// running only `sleep infinity` from `image`. Labelled like every run, so
-// KillAll, the destructor and ReapLeftovers treat it as one.
-std::vector<std::string> BuildHolderArgs(const std::string& image, const std::string& name,
-                                         const std::string& job_label_value,
-                                         const std::string& owner);
+                                      const std::vector<std::string>& engine_options = {});
 
 }  // namespace ipc::container

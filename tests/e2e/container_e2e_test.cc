@@ -177,32 +177,6 @@ TEST_F(ContainerE2e, OnlyLoopbackInside) {
   EXPECT_EQ(interfaces, std::set<std::string>{"lo"});
 }
 
-// A batch's runs join a holder's network namespace instead of making their
-// own: one run after another reuses it (the holder waits, idle, between
-// them), it has nothing but `lo`, and it goes with the runner.
-TEST_F(ContainerE2e, SharedNetworkNamespaceIsReusedLoopbackOnlyAndRemovedWithTheRunner) {
-  const auto netns = [&] {
-    const RunResult r =
-        runner_->Run(Spec({"sh", "-c", "readlink /proc/self/ns/net; grep -c : /proc/net/dev"}));
-    EXPECT_EQ(r.exit_code, 0) << r.engine_error << r.stderr_data;
-    return r.stdout_data;
-  };
-  runner_->ShareNetworkNamespaces(true);
-  const std::string first = netns();
-  const std::string second = netns();
-  EXPECT_EQ(first, second);
-  EXPECT_TRUE(first.ends_with("\n1\n")) << first;  // one interface: lo
-  const std::string label = std::string("label=") + kLabel + "=" + job_;
-  const std::string holder = Trim(Docker({"ps", "-aq", "--filter", label}).stdout_data);
-  ASSERT_EQ(holder.size(), 12u) << "exactly one holder, idle between runs: " << holder;
-  // (Namespace inode numbers are reused once freed, so the holder's own is
-  // the only fair comparison.)
-  const ProcessResult in_holder = Docker({"exec", holder, "readlink", "/proc/1/ns/net"});
-  EXPECT_EQ(in_holder.stdout_data, first.substr(0, first.find('\n') + 1));
-  runner_.reset();
-  EXPECT_EQ(Trim(Docker({"ps", "-aq", "--filter", label}).stdout_data), "");
-}
-
 TEST_F(ContainerE2e, OutputFloodIsCappedAndCounted) {
   RunSpec spec = Spec({"head", "-c", "50000000", "/dev/zero"});
   spec.limits.output_cap = 1u << 20;

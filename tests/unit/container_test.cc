@@ -123,41 +123,6 @@ TEST(BuildRunArgs, NetworkNoneNoNewPrivilegesNoLogCopy) {
   EXPECT_EQ(r.Value("--log-driver"), "none");
 }
 
-TEST(BuildRunArgs, JoinsAHoldersNetworkNamespaceWhenGivenOne) {
-  const RunSpec spec = SampleSpec();
-  RunArgs r{BuildRunArgs(spec, "ipc-grader-x-00", "1", {}, "container:ipc-grader-net-ab"), 0};
-  r.image_at = static_cast<std::size_t>(
-      std::find(r.args.begin(), r.args.end(), spec.image) - r.args.begin());
-  EXPECT_EQ(r.Value("--network"), "container:ipc-grader-net-ab");
-  EXPECT_EQ(r.Value("--cap-drop"), "ALL");  // nothing else changes
-}
-
-TEST(BuildHolderArgs, ANetworklessDetachedSleeperWithNoCapabilityLabelledLikeARun) {
-  const std::vector<std::string> a =
-      BuildHolderArgs("ipc-grader/run:0123", "ipc-grader-net-ab", "job7", "owner-1");
-  const auto value = [&](const std::string& flag) {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i + 1 < a.size(); ++i) {
-      if (a[i] == flag) out.push_back(a[i + 1]);
-    }
-    return out;
-  };
-  ASSERT_GE(a.size(), 4u);
-  EXPECT_EQ(std::vector<std::string>(a.begin(), a.begin() + 2),
-            (std::vector<std::string>{"run", "-d"}));
-  EXPECT_EQ(value("--network"), std::vector<std::string>{"none"});
-  EXPECT_EQ(value("--cap-drop"), std::vector<std::string>{"ALL"});
-  EXPECT_TRUE(value("--cap-add").empty());
-  EXPECT_EQ(value("--security-opt"), std::vector<std::string>{"no-new-privileges"});
-  EXPECT_EQ(value("--label"), (std::vector<std::string>{"io.ipc-grader.job=job7",
-                                                        "io.ipc-grader.owner=owner-1"}));
-  EXPECT_EQ(value("--pids-limit"), std::vector<std::string>{std::to_string(kHolderPids)});
-  // The image, then its only command.
-  EXPECT_EQ(std::vector<std::string>(a.end() - 2, a.end()),
-            (std::vector<std::string>{"ipc-grader/run:0123", "infinity"}));
-  EXPECT_EQ(value("--entrypoint"), std::vector<std::string>{"sleep"});
-}
-
 TEST(BuildRunArgs, DropsAllCapabilitiesAndAddsBackExactlyTheListedOnes) {
   const RunArgs r = Build(SampleSpec());
   EXPECT_EQ(r.Value("--cap-drop"), "ALL");
