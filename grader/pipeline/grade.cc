@@ -373,7 +373,7 @@ report::Result GradeOne(const GradeRequest& req, const Environment& env) {
   // show one student's job log (its pids, its times) in the other's result.
   const auto keys =
       BoxKeys(plan, trees, env.run_image + "\n" + env.image_id + "\n" + req.student);
-  const ObservationStore store(env.observations_dir);
+  const ObservationStore store(env.observations_dir, env.observations_max_bytes);
   ReusePlan reuse;
   if (!env.observations_dir.empty() && env.reuse_observations) {
     reuse = PlanReuse(plan, keys, store);

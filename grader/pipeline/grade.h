@@ -5,12 +5,14 @@
 // back as a Result with status "error" and the cause.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "container/container_runner.h"
 #include "fetch/fetcher.h"
+#include "pipeline/observations.h"
 #include "report/result.h"
 #include "rubric/rubric.h"
 
@@ -39,6 +41,8 @@ struct Environment {
   // observation is still kept): `--force`.
   std::string observations_dir;
   bool reuse_observations = true;
+  // The store's size bound (ObservationStore; 0: none).
+  std::uint64_t observations_max_bytes = ObservationStore::kDefaultMaxBytes;
   // Course staff's per-student changes (grader/staff/: extensions,
   // adjustments). `staff_apply` runs on every graded result right after the
   // scorer, before anything is written; `staff_why_stale` says why a stored

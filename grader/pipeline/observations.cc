@@ -1,5 +1,9 @@
 #include "pipeline/observations.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -93,6 +97,8 @@ std::optional<StoredBox> ObservationStore::Load(const std::string& key, const pr
       *problem = path + ": its steps are not those of box '" + box.id + "'";
       return std::nullopt;
     }
+    // Used now: the size bound removes the least recently used first.
+    ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
     return out;
   } catch (const std::exception& e) {
     *problem = path + ": unreadable (" + e.what() + ")";
@@ -114,8 +120,43 @@ void ObservationStore::Save(const std::string& key, const protocol::Box& box,
     std::error_code ec;
     fs::create_directories(fs::path(PathOf(key)).parent_path(), ec);
     WriteFileAtomic(PathOf(key), j.dump());
+    if (max_bytes_ > 0) Trim(PathOf(key));
   } catch (const std::exception&) {
     // Best effort (see the header): the next grading runs the box again.
+  }
+}
+
+void ObservationStore::Trim(const std::string& path) const {
+  const std::uint64_t share = std::max<std::uint64_t>(max_bytes_ / 256, 1);
+  struct Entry {
+    fs::file_time_type used;
+    std::uint64_t bytes;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::path(path).parent_path(), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code e2;
+    if (!it->is_regular_file(e2) || it->path().extension() != ".json") continue;
+    const std::uint64_t bytes = it->file_size(e2);
+    const fs::file_time_type used = it->last_write_time(e2);
+    if (e2) continue;  // gone meanwhile (another grader trimmed it)
+    entries.push_back({used, bytes, it->path()});
+    total += bytes;
+  }
+  if (total <= share) return;
+  // Oldest first; the entry just written is the newest and goes last.
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.used < b.used; });
+  const std::uint64_t target = share / 10 * 8;
+  for (const Entry& e : entries) {
+    if (total <= target) break;
+    if (e.path == fs::path(path)) continue;
+    std::error_code e2;
+    fs::remove(e.path, e2);
+    total -= e.bytes;
   }
 }
 

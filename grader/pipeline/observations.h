@@ -23,6 +23,7 @@
 // nondeterminism grading already handles (a flaky test's reruns).
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -44,12 +45,24 @@ struct StoredBox {
   std::string observed_at;  // ISO 8601, UTC
 };
 
-// A folder of observations, one file per key. Entries are written
-// atomically; one that cannot be read, or does not match the box asking
-// for it, is never trusted: Load says why and the box runs again.
+// A folder of observations, one file per key, in 256 subfolders by the
+// key's first two hex digits. Entries are written atomically; one that
+// cannot be read, or does not match the box asking for it, is never
+// trusted: Load says why and the box runs again.
+//
+// Bounded like ccache's cache: with max_bytes > 0, each subfolder may hold
+// a 256th of it. A Save that takes its subfolder over that share removes
+// the subfolder's least recently used entries (a Load that takes an entry
+// marks it used: its mtime) until the subfolder is at 80% of its share.
+// An entry removed under a concurrent grading only costs that grading a
+// box run again: a missing entry is never a wrong observation.
 class ObservationStore {
  public:
-  explicit ObservationStore(std::string dir) : dir_(std::move(dir)) {}
+  // 2 GiB: a term of regrades of a class of a few hundred (one grading of
+  // a submission keeps ~0.4 MB: 58 boxes of the course's rubric).
+  static constexpr std::uint64_t kDefaultMaxBytes = 2ull << 30;
+  explicit ObservationStore(std::string dir, std::uint64_t max_bytes = 0)
+      : dir_(std::move(dir)), max_bytes_(max_bytes) {}
   // nullopt when absent or unusable; `problem` says why when present but
   // unusable ("" when simply absent).
   std::optional<StoredBox> Load(const std::string& key, const protocol::Box& box,
@@ -60,7 +73,11 @@ class ObservationStore {
   std::string PathOf(const std::string& key) const;
 
  private:
+  // Keeps the subfolder of `path` within its share (see the class).
+  void Trim(const std::string& path) const;
+
   std::string dir_;
+  std::uint64_t max_bytes_ = 0;
 };
 
 // What to run and what to take: boxes with a usable stored observation are

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -213,6 +214,53 @@ TEST_F(StoreTest, ReusePlanRunsWhatIsMissingAndTheBoxesItStartsFrom) {
   EXPECT_EQ(r.to_run.boxes[1].id, "sig/file");
   ASSERT_EQ(r.problems.size(), 1u);
   EXPECT_NE(r.problems[0].find(store.PathOf(keys.at("sig/file"))), std::string::npos);
+}
+
+// The size bound: a subfolder over its 256th of max_bytes loses its least
+// recently used entries, where a Load counts as a use; other subfolders and
+// an unbounded store keep everything.
+TEST_F(StoreTest, OverItsBoundTheStoreRemovesTheLeastRecentlyUsedOfThatSubfolder) {
+  const Plan p = APlan();
+  const Box& box = p.boxes[2];
+  const auto save_in = [&](const ObservationStore& s, const std::string& key) {
+    s.Save(key, box, Results(box), "2026-12-04T12:00:00Z");
+    return static_cast<std::uint64_t>(fs::file_size(s.PathOf(key)));
+  };
+  const ObservationStore probe_size(dir_ + "/size");
+  const std::uint64_t entry = save_in(probe_size, "aa00");
+  // A share of three and a half entries per subfolder.
+  const ObservationStore store(dir_ + "/bounded", 256 * (entry * 7 / 2));
+  const ObservationStore unbounded(dir_ + "/unbounded");
+  const auto age = [&](const ObservationStore& s, const std::string& key, int seconds) {
+    fs::last_write_time(s.PathOf(key),
+                        fs::file_time_type::clock::now() - std::chrono::seconds(seconds));
+  };
+  for (const ObservationStore* s : {&store, &unbounded}) {
+    for (const std::string key : {"aa01", "aa02", "aa03", "bb01"}) ASSERT_EQ(save_in(*s, key), entry);
+    age(*s, "aa01", 300);
+    age(*s, "aa02", 200);
+    age(*s, "aa03", 100);
+    age(*s, "bb01", 400);
+    std::string problem;
+    ASSERT_TRUE(s->Load("aa01", box, &problem)) << problem;  // used now: the newest
+    save_in(*s, "aa04");
+  }
+  const auto kept = [&](const ObservationStore& s) {
+    std::vector<std::string> keys;
+    for (const std::string key : {"aa01", "aa02", "aa03", "aa04", "bb01"}) {
+      if (fs::exists(s.PathOf(key))) keys.push_back(key);
+    }
+    return keys;
+  };
+  // Four entries over a share of 3.5: down to 80% of it (2.8), oldest
+  // first: aa02, then aa03; aa01 was used, aa04 just written; bb01 is in
+  // another subfolder.
+  EXPECT_EQ(kept(store), (std::vector<std::string>{"aa01", "aa04", "bb01"}));
+  EXPECT_EQ(kept(unbounded), (std::vector<std::string>{"aa01", "aa02", "aa03", "aa04", "bb01"}));
+  // What was removed is simply absent: the box runs again, no problem.
+  std::string problem;
+  EXPECT_FALSE(store.Load("aa02", box, &problem));
+  EXPECT_EQ(problem, "");
 }
 
 TEST(Keepable, OnlyWholeObservationsTheDeadlineDidNotDecide) {
