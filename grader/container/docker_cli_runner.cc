@@ -89,6 +89,19 @@ void DockerCliRunner::CheckEngine() {
   if (r.Succeeded()) {
     const EngineInfo info = ParseEngineInfo(cli_.engine(), r.stdout_data);
     if (!info.version.empty()) {
+      if (!info.missing_limits.empty()) {
+        // Student code would run without them: a fork bomb or a memory hog
+        // would take the machine, not fail its check.
+        throw Fatal("the " + cli_.engine() + " engine cannot apply the grader's " +
+                    Join(info.missing_limits, ", ") + " limit(s) to containers (it " +
+                    (cli_.engine() == "podman" ? "has no such cgroup controller: rootless podman "
+                                                 "on cgroup v1, or cgroup v2 without delegation"
+                                               : "says so in `docker info`") +
+                    "), so student code would run unconfined. Fix: grade with an engine that "
+                    "applies them: docker or root's podman (scripts/setup.sh starts a docker "
+                    "engine), or give the user cgroup v2 with the memory, pids and cpu "
+                    "controllers delegated.");
+      }
       std::lock_guard lock(images_mu_);
       userns_ = info.userns;
       return;
@@ -206,60 +219,83 @@ RunResult DockerCliRunner::RunOnce(const RunSpec& spec) {
     result.timed_out = true;
     return result;
   }
-  if (cli.Succeeded()) {
+  if (cli.Succeeded() && limits_verified_.load()) {
     // `run` exits with the container's own status and uses 125-127 for its
     // own failures, so 0 means the container ran and its command exited 0:
     // nothing for `inspect` to add on the path every good run takes (one
-    // CLI run, ~0.1 CPU-s here, per container). The engine's OOMKilled
+    // CLI run, ~0.1 CPU-s here, per container) once one container has
+    // shown that this engine applies the limits. The engine's OOMKilled
     // flag is then not looked up; a command that exited 0 was not killed.
     result.started = true;
     result.exit_code = 0;
     return result;
   }
-  Collect(name, cli_error, result);
+  if (Collect(name, cli_error, spec.limits, result)) limits_verified_ = true;
   return result;
 }
 
-void DockerCliRunner::Collect(const std::string& name, const std::string& cli_error,
-                              RunResult& result) {
+bool DockerCliRunner::Collect(const std::string& name, const std::string& cli_error,
+                              const Limits& asked, RunResult& result) {
   // The CLI's own exit status mixes the container's status with its own
-  // (125 = the CLI failed); inspect is unambiguous.
+  // (125 = the CLI failed); inspect is unambiguous. The limits as the
+  // engine recorded them: one that drops a limit with a warning (rootless
+  // podman on cgroup v1) must not yield a grade.
   const ProcessResult r = cli_.Run(
       {"inspect", "--format",
-       "{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}} {{.State.StartedAt}}", name},
+       // Two lines: podman's StartedAt holds spaces.
+       "{{.State.Status}} {{.State.OOMKilled}} {{.State.ExitCode}} {{.State.StartedAt}}\n"
+       "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}",
+       name},
       kInspectDeadline);
   if (!r.Succeeded()) {
     // No container: the engine refused before creating it (no such image,
     // bad option, daemon gone).
     result.engine_failure = true;
     result.engine_error = cli_error;
-    return;
+    return false;
   }
-  std::istringstream in(r.stdout_data);
+  std::istringstream both(r.stdout_data);
+  std::string first, second;
+  std::getline(both, first);
+  std::getline(both, second);
+  std::istringstream in(first);
   std::string status, oom, started_at;
   int exit_code = 0;
   if (!(in >> status >> oom >> exit_code >> started_at)) {
     result.engine_failure = true;
     result.engine_error = "unexpected `inspect` output: " + Trim(r.stdout_data);
-    return;
+    return false;
   }
   if (std::string_view(started_at).starts_with(kNeverStarted) || status == "created") {
     // e.g. "exec: ...: executable file not found": the runtime could not
     // start the command. Not the submission's doing.
     result.engine_failure = true;
     result.engine_error = "container did not start: " + cli_error;
-    return;
+    return false;
   }
   if (status != "exited" && status != "stopped" && status != "dead") {
     // The CLI lost its attach stream (engine restarted?) while the
     // container went on; nothing it printed can be trusted to be complete.
     result.engine_failure = true;
     result.engine_error = "lost the container while it was " + status + ": " + cli_error;
-    return;
+    return false;
   }
   result.started = true;
   result.exit_code = exit_code;
   result.oom_killed = oom == "true";
+  std::istringstream limits(second);
+  std::string memory, pids;
+  if (!(limits >> memory >> pids)) return false;  // only a fake engine of the unit tests omits them
+  const std::string want_memory = std::to_string(asked.memory_bytes);
+  const std::string want_pids = std::to_string(asked.pids);
+  if (memory == want_memory && pids == want_pids) return true;
+  result.engine_failure = true;
+  result.engine_error = "the engine did not apply the grader's limits to the container (memory " +
+                        memory + " bytes and " + pids + " processes, asked " + want_memory +
+                        " and " + want_pids +
+                        "): nothing it observed counts. Fix: grade with an engine that applies "
+                        "them (docker, or root's podman)";
+  return false;
 }
 
 void DockerCliRunner::KillAll() {

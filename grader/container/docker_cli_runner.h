@@ -2,6 +2,7 @@
 // docker_cli_runner.cc (runs, cleanup) and image_cache.cc (images).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <future>
 #include <map>
@@ -63,7 +64,10 @@ class DockerCliRunner final : public ContainerRunner {
   // Waits for the run to end; at the wall limit (or on KillAll) removes
   // the container, which is what ends the attached `docker run`.
   void Watchdog(Watch& watch, const std::string& name, double wall_s);
-  void Collect(const std::string& name, const std::string& cli_error, RunResult& result);
+  // Fills `result` from `inspect`; true when the container had the limits
+  // that were `asked` (the engine applies them: see limits_verified_).
+  bool Collect(const std::string& name, const std::string& cli_error, const Limits& asked,
+               RunResult& result);
   // One run; the container is removed before it returns. Run adds the
   // retry after a vanished derived image.
   RunResult RunOnce(const RunSpec& spec);
@@ -90,6 +94,9 @@ class DockerCliRunner final : public ContainerRunner {
   void Prune();
 
   const EngineCli cli_;
+  // A container of this runner was inspected and had the limits asked for;
+  // until then every run is inspected, also one that exited 0.
+  std::atomic<bool> limits_verified_{false};
   const std::string job_label_value_;
 
   std::mutex live_mu_;  // guards live_, shutting_down_ and every Watch

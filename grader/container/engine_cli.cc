@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <sstream>
 #include <utility>
 
 namespace ipc::container {
@@ -54,12 +55,15 @@ std::vector<std::string> EngineCli::InfoArgs() const {
   // `podman version` never touches storage or the runtime; `podman info`
   // does, which is what "the engine works" means for a daemonless engine.
   if (engine_ == "podman") {
-    return {"info", "--format", "{{.Version.Version}}\n{{.Host.Security.Rootless}}"};
+    return {"info", "--format",
+            "{{.Version.Version}}\n{{.Host.Security.Rootless}}\n{{json .Host.CgroupControllers}}"};
   }
   // `docker info` fails exactly like `docker version` when no engine
   // answers (exit 1, the same "Cannot connect" / "permission denied" text
   // on stderr), so the diagnostics of EngineFailureMessage still apply.
-  return {"info", "--format", "{{.ServerVersion}}\n{{json .SecurityOptions}}"};
+  return {"info", "--format",
+          "{{.ServerVersion}}\n{{json .SecurityOptions}}\n"
+          "{{.MemoryLimit}} {{.PidsLimit}} {{.CPUCfsQuota}}"};
 }
 
 std::vector<std::string> EngineCli::RunOptions() const {
@@ -198,13 +202,36 @@ UsernsMode DetectUserns(const EngineCli& cli, std::chrono::milliseconds deadline
 
 EngineInfo ParseEngineInfo(const std::string& engine, const std::string& text) {
   EngineInfo info;
-  const std::size_t newline = text.find('\n');
-  info.version = Trim(text.substr(0, newline));
+  std::vector<std::string> lines;  // by position: the version's may be empty
+  std::istringstream text_in(text);
+  for (std::string line; std::getline(text_in, line);) lines.push_back(std::move(line));
+  info.version = lines.empty() ? "" : Trim(lines[0]);
   // Without an engine docker still prints the template, with an empty
   // version: the caller treats that as a failed check.
-  if (info.version.empty() || newline == std::string::npos) return info;
-  const std::string rest = text.substr(newline + 1);
-  info.userns = engine == "podman" ? ParsePodmanRootless(rest) : ParseDockerSecurityOptions(rest);
+  if (info.version.empty() || lines.size() < 2) return info;
+  const bool podman = engine == "podman";
+  info.userns = podman ? ParsePodmanRootless(lines[1]) : ParseDockerSecurityOptions(lines[1]);
+  if (lines.size() < 3 || Trim(lines[2]).empty()) return info;  // not said: not refused
+  // The limits the grader sets on every container (run_args.cc), by the
+  // name of the cgroup controller that enforces each.
+  static constexpr const char* kNeeded[] = {"memory", "pids", "cpu"};
+  if (podman) {
+    // The controllers podman can use for its containers, as JSON: []
+    // when it has none (rootless on cgroup v1, or v2 without delegation).
+    const std::string& list = lines[2];
+    for (const char* c : kNeeded) {
+      if (list.find(std::string("\"") + c + "\"") == std::string::npos) {
+        info.missing_limits.push_back(c);
+      }
+    }
+  } else {
+    // docker: MemoryLimit PidsLimit CPUCfsQuota, each true or false.
+    std::istringstream in(lines[2]);
+    for (const char* c : kNeeded) {
+      std::string word;
+      if (in >> word && word == "false") info.missing_limits.push_back(c);
+    }
+  }
   return info;
 }
 

@@ -95,6 +95,10 @@ UsernsMode DetectUserns(const EngineCli& cli, std::chrono::milliseconds deadline
 struct EngineInfo {
   std::string version;  // "" when the engine gave none: not a working engine
   UsernsMode userns = UsernsMode::kUnknown;
+  // The grader's limits the engine says it cannot apply ("memory", "pids",
+  // "cpu"): rootless podman on cgroup v1 drops them with one warning line
+  // and runs the container anyway. Empty when it can, or did not say.
+  std::vector<std::string> missing_limits;
 };
 // `engine`: "docker" or "podman" (they word line 2 differently).
 EngineInfo ParseEngineInfo(const std::string& engine, const std::string& text);

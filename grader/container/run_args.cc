@@ -90,6 +90,9 @@ std::vector<std::string> BuildRunArgs(const RunSpec& spec, const std::string& na
       // Stated, not left to the daemon's default-ipc-mode (shareable on
       // older engines): no SysV IPC or /dev/shm shared with anyone.
       "--ipc", "private",
+      // `rm -f` kills at once: podman otherwise sends the probe (PID 1,
+      // which handles no SIGTERM) its stop signal and waits 10 s.
+      "--stop-timeout", "0",
   });
   for (const char* cap : kCapabilities) a.insert(a.end(), {"--cap-add", cap});
   a.insert(a.end(), {"--security-opt", "no-new-privileges"});

@@ -76,7 +76,7 @@ TEST(DockerCliRunnerStartUp, OneInfoOneListingTwoSweepsAndNoInspectOfAListedImag
   std::vector<Argv> calls = fake.Calls();
   std::sort(calls.begin(), calls.end());  // info and the listing run side by side, as do the sweeps
   std::vector<Argv> expected = {
-      {"info", "--format", "{{.ServerVersion}}\n{{json .SecurityOptions}}"},
+      EngineCli("docker", "", {}).InfoArgs(),
       ImageListArgs(),
       {"ps", "-a", "--filter", "label=io.ipc-grader.job=job1", "--format",
        "{{.Names}}\t{{.State}}\t{{.Label \"io.ipc-grader.owner\"}}"},
@@ -118,8 +118,7 @@ TEST(DockerCliRunnerStartUp, PodmanAsksOneInfoWithItsGlobalFlagsAndInspectsPerNa
   EXPECT_EQ(runner->EnsureImage("ipc-grader/python:bookworm"), std::string(64, 'b'));
   runner->FinishBackgroundWork();
   EXPECT_EQ(fake.CallsOf({"info"}),
-            (std::vector<Argv>{
-                {"info", "--format", "{{.Version.Version}}\n{{.Host.Security.Rootless}}"}}));
+            (std::vector<Argv>{EngineCli("podman", "", {}).InfoArgs()}));
   // podman's listing is not trusted for ids: the name is inspected.
   EXPECT_EQ(fake.CallsOf({"image", "inspect"}).size(), 1u);
   for (const Argv& argv : fake.Calls()) {
@@ -318,29 +317,43 @@ RunSpec ProbeRun() {
   return spec;
 }
 
-TEST(DockerCliRunnerRun, AContainerThatExitedZeroNeedsNoInspect) {
+// The limits of the defaults of Limits, as `inspect` shows them.
+constexpr const char* kExitedZeroWithLimits = "exited false 0 2024-01-01T00:00:00Z\n1073741824 256\n";
+
+TEST(DockerCliRunnerRun, OnceOneContainerHadItsLimitsAContainerThatExitedZeroNeedsNoInspect) {
   FakeEngineCli fake;
   fake.Answer("info", kDockerInfo);
   fake.Answer("run", "report\n");
-  const RunResult r = fake.Runner({.prune = false, .tag_prefix = ""})->Run(ProbeRun());
-  EXPECT_FALSE(r.engine_failure) << r.engine_error;
-  EXPECT_TRUE(r.started);
-  EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(r.stdout_data, "report\n");
-  EXPECT_TRUE(fake.CallsOf({"inspect"}).empty()) << "one CLI run fewer per container";
+  fake.Answer("inspect", kExitedZeroWithLimits);
+  const auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+  for (int i = 0; i < 2; ++i) {
+    const RunResult r = runner->Run(ProbeRun());
+    EXPECT_FALSE(r.engine_failure) << r.engine_error;
+    EXPECT_TRUE(r.started);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_EQ(r.stdout_data, "report\n");
+  }
+  // The first shows the engine applies the limits; the second is one CLI
+  // run fewer.
+  EXPECT_EQ(fake.CallsOf({"inspect"}).size(), 1u);
   // Removed all the same, with its anonymous volumes (a read-only run's
   // /etc): `rm -f` alone would leave one volume per grading behind.
   const auto runs = fake.CallsOf({"run"});
-  ASSERT_EQ(runs.size(), 1u);
-  const auto name_at = std::find(runs[0].begin(), runs[0].end(), "--name");
-  ASSERT_NE(name_at, runs[0].end());
-  EXPECT_EQ(fake.CallsOf({"rm"}), (std::vector<Argv>{{"rm", "-f", "-v", *(name_at + 1)}}));
+  ASSERT_EQ(runs.size(), 2u);
+  std::vector<Argv> removed;
+  for (const auto& run : runs) {
+    const auto name_at = std::find(run.begin(), run.end(), "--name");
+    ASSERT_NE(name_at, run.end());
+    removed.push_back({"rm", "-f", "-v", *(name_at + 1)});
+  }
+  EXPECT_EQ(fake.CallsOf({"rm"}), removed);
 }
 
 TEST(DockerCliRunnerRun, ARemovalTheEngineRefusedIsRetriedAtTheEndWithTheVolumes) {
   FakeEngineCli fake;
   fake.Answer("info", kDockerInfo);
   fake.Answer("run", "report\n");
+  fake.Answer("inspect", kExitedZeroWithLimits);
   fake.Answer("rm", "", "Error response from daemon: hiccup", 1, 1);  // the first only
   std::string name;
   {
@@ -384,9 +397,13 @@ TEST(DockerCliRunnerRun, AnyOtherExitIsReadFromInspect) {
 
 TEST(EngineInfo, InfoArgsAndWhatTheyAnswer) {
   EXPECT_EQ(EngineCli("docker", "", {}).InfoArgs(),
-            (Argv{"info", "--format", "{{.ServerVersion}}\n{{json .SecurityOptions}}"}));
+            (Argv{"info", "--format",
+                  "{{.ServerVersion}}\n{{json .SecurityOptions}}\n"
+                  "{{.MemoryLimit}} {{.PidsLimit}} {{.CPUCfsQuota}}"}));
   EXPECT_EQ(EngineCli("podman", "", {}).InfoArgs(),
-            (Argv{"info", "--format", "{{.Version.Version}}\n{{.Host.Security.Rootless}}"}));
+            (Argv{"info", "--format",
+                  "{{.Version.Version}}\n{{.Host.Security.Rootless}}\n"
+                  "{{json .Host.CgroupControllers}}"}));
   const EngineInfo docker = ParseEngineInfo("docker", kDockerInfo);
   EXPECT_EQ(docker.version, "20.10.24+dfsg1");
   EXPECT_EQ(docker.userns, UsernsMode::kNone);
@@ -397,6 +414,62 @@ TEST(EngineInfo, InfoArgsAndWhatTheyAnswer) {
   const EngineInfo podman = ParseEngineInfo("podman", "4.3.1\nfalse\n");
   EXPECT_EQ(podman.version, "4.3.1");
   EXPECT_EQ(podman.userns, UsernsMode::kNone);
+}
+
+// What rootless podman on cgroup v1 says (no controller: it drops
+// --memory, --pids-limit and --cpus with one warning), what root's podman
+// and docker say, and an engine that does not say.
+TEST(EngineInfo, LimitsTheEngineCannotApplyAreNamed) {
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(ParseEngineInfo("podman", "4.3.1\ntrue\n[]\n").missing_limits,
+            (Names{"memory", "pids", "cpu"}));
+  EXPECT_EQ(ParseEngineInfo("podman", "4.3.1\nfalse\n[\"cpuset\",\"cpu\",\"cpuacct\",\"blkio\","
+                                      "\"memory\",\"devices\",\"freezer\",\"pids\"]\n")
+                .missing_limits,
+            Names{});
+  EXPECT_EQ(ParseEngineInfo("podman", "4.3.1\ntrue\n[\"cpuset\",\"cpuacct\",\"memory\"]\n")
+                .missing_limits,
+            (Names{"pids", "cpu"}));
+  EXPECT_EQ(ParseEngineInfo("docker", std::string(kDockerInfo) + "true true true\n").missing_limits,
+            Names{});
+  EXPECT_EQ(ParseEngineInfo("docker", std::string(kDockerInfo) + "true false false\n")
+                .missing_limits,
+            (Names{"pids", "cpu"}));
+  EXPECT_EQ(ParseEngineInfo("docker", kDockerInfo).missing_limits, Names{});
+  EXPECT_EQ(ParseEngineInfo("podman", "4.3.1\ntrue\n").missing_limits, Names{});
+}
+
+TEST(DockerCliRunnerStartUp, AnEngineThatWouldDropTheLimitsIsRefusedWithTheFix) {
+  FakeEngineCli fake("podman");
+  fake.Answer("info", "4.3.1\ntrue\n[]\n");
+  const std::string message = Message([&] { fake.Runner()->CheckEngine(); });
+  EXPECT_TRUE(Has(message, "cannot apply the grader's memory, pids, cpu limit(s)")) << message;
+  EXPECT_TRUE(Has(message, "rootless podman on cgroup v1")) << message;
+  EXPECT_TRUE(Has(message, "Fix: grade with an engine that applies them")) << message;
+}
+
+// The backstop: a container the engine ran without the limits asked for
+// (as it recorded them) yields no observation.
+TEST(DockerCliRunnerRun, AContainerWithoutTheAskedLimitsIsAnEngineFailure) {
+  for (const bool applied : {true, false}) {
+    FakeEngineCli fake;
+    fake.Answer("info", kDockerInfo);
+    fake.Answer("run", "report\n");
+    fake.Answer("inspect", applied ? "exited false 0 2024-01-01T00:00:00Z\n1073741824 256\n"
+                                   : "exited false 0 2024-01-01 00:00:00 +0000 UTC\n0 0\n");
+    const auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+    runner->CheckEngine();
+    RunSpec spec;
+    spec.image = kBookwormId;
+    spec.command = {"/opt/ipc-grader/probe"};
+    spec.limits.wall_s = 60;
+    const RunResult r = runner->Run(spec);
+    EXPECT_EQ(r.engine_failure, !applied) << r.engine_error;
+    if (!applied) {
+      EXPECT_TRUE(Has(r.engine_error, "did not apply the grader's limits")) << r.engine_error;
+      EXPECT_TRUE(Has(r.engine_error, "asked 1073741824 and 256")) << r.engine_error;
+    }
+  }
 }
 
 TEST(ImageListing, ParsesLinesAndSkipsBrokenOnes) {

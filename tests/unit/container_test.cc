@@ -121,6 +121,8 @@ TEST(BuildRunArgs, NetworkNoneNoNewPrivilegesNoLogCopy) {
   EXPECT_EQ(r.Value("--network"), "none");
   EXPECT_EQ(r.Value("--security-opt"), "no-new-privileges");
   EXPECT_EQ(r.Value("--log-driver"), "none");
+  // `rm -f` kills at once (podman would wait 10 s for the probe to stop).
+  EXPECT_EQ(r.Value("--stop-timeout"), "0");
 }
 
 TEST(BuildRunArgs, DropsAllCapabilitiesAndAddsBackExactlyTheListedOnes) {
