@@ -19,18 +19,6 @@
 namespace ipc::cli {
 namespace {
 
-struct AdjustOptions {
-  std::string student;
-  std::string check, part;
-  bool total = false;
-  std::optional<double> points, score;
-  std::string reason, by;
-  std::string out_dir = "results";
-  std::string rubric_path;
-  StaffOptions staff;
-  bool list = false;
-};
-
 std::string NowUtc() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -60,6 +48,8 @@ int RunList(const AdjustOptions& o, const std::string& path) {
                                            o.student.empty() ? "" : " for " + o.student);
   return f.problems.empty() ? 0 : 1;
 }
+
+}  // namespace
 
 int RunAdjust(const AdjustOptions& o) {
   const std::string path = AdjustmentsPath(o.staff, o.out_dir);
@@ -106,32 +96,6 @@ int RunAdjust(const AdjustOptions& o) {
                            "only {}; their kept observations are reused)\n",
                            o.out_dir, o.student);
   return 0;
-}
-
-}  // namespace
-
-void RegisterAdjust(CLI::App* app, std::function<int()>* run) {
-  auto o = std::make_shared<AdjustOptions>();
-  CLI::App* cmd = app->add_subcommand(
-      "adjust", "Add a manual adjustment (kept in OUT/adjustments.yaml, applied at every "
-                "grading), or --list them");
-  cmd->add_option("STUDENT", o->student, "The student (with --list: only theirs)");
-  cmd->add_option("--check", o->check, "Adjust this check's score");
-  cmd->add_option("--part", o->part, "Adjust this part's score");
-  cmd->add_flag("--total", o->total, "Adjust the total score");
-  cmd->add_option("--points", o->points, "Points added (negative: removed), e.g. --points -2");
-  cmd->add_option("--score", o->score, "A score that replaces the automatic one");
-  cmd->add_option("--reason", o->reason, "Why (the student reads it)");
-  cmd->add_option("--by", o->by, "Who (default: $USER)");
-  cmd->add_option("--out", o->out_dir, "Output folder of the results")->capture_default_str();
-  cmd->add_option("--rubric", o->rubric_path,
-                  std::string("Rubric the check or part must be in (default: ") + kDefaultRubric +
-                      ", a symlink to the current assignment's rubric; with --list: mark "
-                      "adjustments it cannot apply)");
-  cmd->add_option("--adjustments", o->staff.adjustments,
-                  "The adjustments file (default: OUT/adjustments.yaml)");
-  cmd->add_flag("--list", o->list, "List the adjustments instead of adding one");
-  cmd->callback([o, run] { *run = [o] { return RunAdjust(*o); }; });
 }
 
 }  // namespace ipc::cli

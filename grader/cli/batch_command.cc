@@ -22,18 +22,6 @@
 #include "util/fs.h"
 
 namespace ipc::cli {
-namespace {
-
-struct BatchCliOptions {
-  CommonOptions common;
-  StaffOptions staff;
-  std::string roster;
-  int jobs = 0;  // 0: two per core (see the option's help)
-  std::vector<std::string> only;
-  bool force = false;
-  std::string shard;
-};
-
 int RunBatchCommand(const BatchCliOptions& o) {
   const batch::Roster roster = batch::LoadRoster(o.roster);
   for (const auto& p : roster.problems) std::cerr << p << "\n";
@@ -156,30 +144,6 @@ int RunBatchCommand(const BatchCliOptions& o) {
                  !staff_rows_skipped
              ? 0
              : 1;
-}
-
-}  // namespace
-
-void RegisterBatch(CLI::App* app, std::function<int()>* run) {
-  auto o = std::make_shared<BatchCliOptions>();
-  CLI::App* cmd = app->add_subcommand(
-      "batch", "Grade a whole class from a roster CSV (student,repo[,ref]); resumable");
-  cmd->add_option("--roster", o->roster, "Roster CSV with a header: student,repo[,ref]")
-      ->required();
-  cmd->add_option("-j,--jobs", o->jobs,
-                  "Submissions graded in parallel (default: twice the cores; a grading mostly "
-                  "waits)");
-  cmd->add_option("--only", o->only,
-                  "Regrade only this student (repeatable); the gradebook is still rebuilt "
-                  "from every result");
-  cmd->add_flag("--force", o->force,
-                "Regrade even students whose result is up to date, and observe everything "
-                "again instead of reusing kept observations");
-  cmd->add_option("--shard", o->shard,
-                  "K/N: grade only the students of shard K of N (1-based), for N machines");
-  AddCommonOptions(cmd, &o->common);
-  AddStaffOptions(cmd, &o->staff);
-  cmd->callback([o, run] { *run = [o] { return RunBatchCommand(*o); }; });
 }
 
 }  // namespace ipc::cli

@@ -13,12 +13,6 @@
 #include "util/fs.h"
 
 namespace ipc::cli {
-namespace {
-
-struct DiffOptions {
-  std::string before, after, out;
-};
-
 int RunDiff(const DiffOptions& o) {
   for (const auto& d : {o.before, o.after}) {
     if (!std::filesystem::is_directory(d)) throw Fatal(d + ": not a results folder");
@@ -37,18 +31,6 @@ int RunDiff(const DiffOptions& o) {
                     staff::RenderChangesCsv(changes));
   }
   return 0;
-}
-
-}  // namespace
-
-void RegisterDiff(CLI::App* app, std::function<int()>* run) {
-  auto o = std::make_shared<DiffOptions>();
-  CLI::App* cmd = app->add_subcommand(
-      "diff", "What changed between two result folders: whose total moved, which checks, why");
-  cmd->add_option("DIR_A", o->before, "The earlier results")->required();
-  cmd->add_option("DIR_B", o->after, "The later results")->required();
-  cmd->add_option("--out", o->out, "Also write changes.md and changes.csv here");
-  cmd->callback([o, run] { *run = [o] { return RunDiff(*o); }; });
 }
 
 }  // namespace ipc::cli

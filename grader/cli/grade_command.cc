@@ -11,17 +11,6 @@
 
 namespace ipc::cli {
 
-namespace {
-
-struct GradeOptions {
-  CommonOptions common;
-  StaffOptions staff;
-  std::string source;
-  std::vector<std::string> refs;
-  std::string student;
-  bool force = false;
-};
-
 int RunGrade(const GradeOptions& o) {
   std::string student = o.student.empty() ? fetch::StudentNameFromSource(o.source) : o.student;
   if (std::string why = pipeline::CheckStudentName(student); !why.empty()) {
@@ -55,25 +44,6 @@ int RunGrade(const GradeOptions& o) {
     return 1;
   }
   return 0;
-}
-
-}  // namespace
-
-void RegisterGrade(CLI::App* app, std::function<int()>* run) {
-  auto o = std::make_shared<GradeOptions>();
-  CLI::App* cmd = app->add_subcommand(
-      "grade", "Grade one submission (a local path, file://, git://, https:// or ssh:// source)");
-  cmd->add_option("SOURCE", o->source, "Repository to grade")->required();
-  cmd->add_option("--ref", o->refs,
-                  "Ref to grade (tag, branch or commit); repeat for fallbacks. "
-                  "Default: the rubric's 'ref' list");
-  cmd->add_option("--student", o->student, "Student name (default: from the source)");
-  cmd->add_flag("--force", o->force,
-                "Observe everything again instead of reusing what an earlier grading of the "
-                "same trees observed");
-  AddCommonOptions(cmd, &o->common);
-  AddStaffOptions(cmd, &o->staff);
-  cmd->callback([o, run] { *run = [o] { return RunGrade(*o); }; });
 }
 
 }  // namespace ipc::cli

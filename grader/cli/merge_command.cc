@@ -9,13 +9,6 @@
 #include "cli/commands.h"
 
 namespace ipc::cli {
-namespace {
-
-struct MergeOptions {
-  std::vector<std::string> inputs;
-  std::string out_dir;
-};
-
 int RunMerge(const MergeOptions& o) {
   const batch::LoadedResults merged = batch::MergeOutputs(o.inputs, o.out_dir);
   for (const auto& w : merged.warnings) std::cerr << "grader: " << w << "\n";
@@ -26,19 +19,6 @@ int RunMerge(const MergeOptions& o) {
       "  {}/grades.csv, summary.html, summary.md, junit.xml\n",
       merged.results.size(), o.inputs.size(), o.out_dir, errors, o.out_dir);
   return errors == 0 ? 0 : 1;
-}
-
-}  // namespace
-
-void RegisterMerge(CLI::App* app, std::function<int()>* run) {
-  auto o = std::make_shared<MergeOptions>();
-  CLI::App* cmd = app->add_subcommand(
-      "merge", "Combine the --out folders of several batch shards into one gradebook");
-  cmd->add_option("DIR", o->inputs, "Output folders of `grader batch --shard K/N`")
-      ->required()
-      ->check(CLI::ExistingDirectory);
-  cmd->add_option("--out", o->out_dir, "Folder for the merged results")->required();
-  cmd->callback([o, run] { *run = [o] { return RunMerge(*o); }; });
 }
 
 }  // namespace ipc::cli

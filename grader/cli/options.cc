@@ -41,27 +41,6 @@ std::string DefaultRubricPath() {
   return rel.string();
 }
 
-void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
-  cmd->add_option("--rubric", o->rubric_path,
-                  std::string("Rubric YAML (default: ") + kDefaultRubric +
-                      ", a symlink to the current assignment's rubric)");
-  cmd->add_option("--out", o->out_dir, "Output folder")->capture_default_str();
-  cmd->add_option("--image", o->image,
-                  "Grading image, instead of the rubric's image and its fallbacks");
-  cmd->add_option("--engine", o->engine, "Container engine CLI")
-      ->check(CLI::IsMember({"docker", "podman"}))
-      ->capture_default_str();
-  cmd->add_option("--cache", o->cache_dir,
-                  "Folder for the git mirrors (default: ~/.cache/ipc-grader)");
-  cmd->add_option("--token-env", o->token_env,
-                  "Environment variable holding the HTTPS token (never pass a token itself)")
-      ->capture_default_str();
-  cmd->add_option("--ssh-key", o->ssh_key, "Private key for ssh:// sources (default: ssh-agent)");
-  cmd->add_flag("--require-userns", o->require_userns,
-                "Refuse to grade (exit 2) unless the engine maps container root to an "
-                "unprivileged host user (userns-remap or rootless)");
-}
-
 rubric::Rubric LoadAndValidateRubric(const std::string& path) {
   rubric::Rubric r = rubric::LoadRubric(path);
   checks::ValidateChecks(r);

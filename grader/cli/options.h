@@ -2,8 +2,6 @@
 // rubric, the output and the caches are, which engine and image to use.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 
@@ -11,6 +9,10 @@
 #include "fetch/fetcher.h"
 #include "pipeline/grade.h"
 #include "rubric/rubric.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ipc::cli {
 
@@ -25,6 +27,8 @@ struct CommonOptions {
   bool require_userns = false;  // refuse an engine whose container root is host root
 };
 
+// Adds the options to `cmd`, filling `o` (commands.cc, with every other
+// option of the command line).
 void AddCommonOptions(CLI::App* cmd, CommonOptions* o);
 
 // Everything a grading run needs, set up once: rubric loaded and validated,

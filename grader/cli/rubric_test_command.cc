@@ -22,18 +22,6 @@
 #include "util/fs.h"
 
 namespace ipc::cli {
-namespace {
-
-struct RubricTestOptions {
-  CommonOptions common;
-  std::string rubric;
-  std::string roster;
-  std::string expected;
-  std::string junit;  // default: OUT/junit.xml
-  int jobs = 0;
-  bool force = false;
-};
-
 int RunRubricTest(RubricTestOptions o) {
   if (!o.rubric.empty()) o.common.rubric_path = o.rubric;
   const batch::Roster roster = batch::LoadRoster(o.roster);
@@ -89,29 +77,6 @@ int RunRubricTest(RubricTestOptions o) {
                            outcomes.size() - roster.problems.size(), failed,
                            mismatches, junit);
   return failed == 0 ? 0 : 1;
-}
-
-}  // namespace
-
-void RegisterRubricTest(CLI::App* rubric, std::function<int()>* run) {
-  auto o = std::make_shared<RubricTestOptions>();
-  o->common.out_dir = "rubric-test";
-  CLI::App* cmd = rubric->add_subcommand(
-      "test", "Grade known submissions and compare each with DIR/<student>/expected.yaml; "
-              "exit 1 on any mismatch (CI for a rubric)");
-  cmd->add_option("RUBRIC", o->rubric, "Rubric YAML (or --rubric)");
-  cmd->add_option("--roster", o->roster, "Roster CSV of the submissions (student,repo[,ref])")
-      ->required();
-  cmd->add_option("--expected", o->expected,
-                  "Folder holding <student>/expected.yaml for every roster student (e.g. "
-                  "fixtures/class for the roster fixtures/make-class.sh writes); an "
-                  "expected.yaml no roster student answers is a mismatch too")
-      ->required();
-  cmd->add_option("--junit", o->junit, "JUnit XML of the comparison (default: OUT/junit.xml)");
-  cmd->add_option("-j,--jobs", o->jobs, "Submissions graded in parallel (default: twice the cores)");
-  cmd->add_flag("--force", o->force, "Observe everything again instead of reusing observations");
-  AddCommonOptions(cmd, &o->common);
-  cmd->callback([o, run] { *run = [o] { return RunRubricTest(*o); }; });
 }
 
 }  // namespace ipc::cli

@@ -5,15 +5,6 @@
 
 namespace ipc::cli {
 
-void AddStaffOptions(CLI::App* cmd, StaffOptions* o) {
-  cmd->add_option("--adjustments", o->adjustments,
-                  "Staff's manual adjustments, applied at every grading "
-                  "(default: OUT/adjustments.yaml; see grader adjust)");
-  cmd->add_option("--extensions", o->extensions,
-                  "Per-student deadlines CSV: student,deadline|extra_days,reason "
-                  "(default: OUT/extensions.csv)");
-}
-
 std::string AdjustmentsPath(const StaffOptions& o, const std::string& out_dir) {
   return o.adjustments.empty() ? (std::filesystem::path(out_dir) / "adjustments.yaml").string()
                                : o.adjustments;

@@ -2,13 +2,15 @@
 // hooking them into a session's environment.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 
 #include "pipeline/grade.h"
 #include "staff/staff_changes.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ipc::cli {
 
@@ -17,6 +19,7 @@ struct StaffOptions {
   std::string extensions;   // default: OUT/extensions.csv
 };
 
+// Adds the options to `cmd`, filling `o` (commands.cc).
 void AddStaffOptions(CLI::App* cmd, StaffOptions* o);
 
 // Both files default to the output folder: the staff files live with the
