@@ -23,7 +23,12 @@ void AddCommonOptions(CLI::App* cmd, CommonOptions* o) {
       ->check(CLI::IsMember({"docker", "podman"}))
       ->capture_default_str();
   cmd->add_option("--cache", o->cache_dir,
-                  "Folder for the git mirrors (default: ~/.cache/ipc-grader)");
+                  "Folder for the git mirrors and the kept observations (default: "
+                  "~/.cache/ipc-grader)");
+  cmd->add_option("--cache-max", o->observations_max_bytes,
+                  "Most the kept observations may take, e.g. 500M or 8G; beyond it the least "
+                  "recently used go first; 0: no bound (default: 2G)")
+      ->transform(CLI::AsSizeValue(false));
   cmd->add_option("--token-env", o->token_env,
                   "Environment variable holding the HTTPS token (never pass a token itself)")
       ->capture_default_str();

@@ -87,6 +87,7 @@ std::unique_ptr<Session> OpenSession(const CommonOptions& o) {
   s->env.cache_dir = cache + "/git";
   s->env.secret = pipeline::LoadSecret(cache);
   s->env.observations_dir = cache + "/observations";
+  s->env.observations_max_bytes = o.observations_max_bytes;
   s->env.credentials.token_env = o.token_env;
   s->env.credentials.ssh_key = o.ssh_key;
   s->env.grader_version = GraderVersion();

@@ -25,6 +25,7 @@ struct CommonOptions {
   std::string token_env = "IPC_GRADER_TOKEN";
   std::string ssh_key;
   bool require_userns = false;  // refuse an engine whose container root is host root
+  std::uint64_t observations_max_bytes = pipeline::ObservationStore::kDefaultMaxBytes;
 };
 
 // Adds the options to `cmd`, filling `o` (commands.cc, with every other

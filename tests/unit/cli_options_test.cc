@@ -42,6 +42,15 @@ TEST(CommonOptions, DefaultsWhenNothingIsGiven) {
   EXPECT_EQ(o.cache_dir, "");
   EXPECT_EQ(o.token_env, "IPC_GRADER_TOKEN");
   EXPECT_EQ(o.ssh_key, "");
+  EXPECT_EQ(o.observations_max_bytes, 2ull << 30);
+}
+
+TEST(CommonOptions, CacheMaxTakesSizesWithUnitsAndZeroForNoBound) {
+  EXPECT_EQ(Parse({"--cache-max", "500M"}).observations_max_bytes, 500ull << 20);
+  EXPECT_EQ(Parse({"--cache-max", "8G"}).observations_max_bytes, 8ull << 30);
+  EXPECT_EQ(Parse({"--cache-max", "123456"}).observations_max_bytes, 123456u);
+  EXPECT_EQ(Parse({"--cache-max", "0"}).observations_max_bytes, 0u);
+  EXPECT_THROW(Parse({"--cache-max", "lots"}), CLI::ValidationError);
 }
 
 TEST(CommonOptions, EveryOptionLandsInItsField) {
