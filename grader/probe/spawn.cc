@@ -13,13 +13,14 @@
 #include <mutex>
 
 #include "probe/pty.h"
+#include "probe/step_filter.h"
 #include "probe/users.h"
 
 namespace ipc::probe {
 namespace {
 
 // Where a child failed before exec, reported through the error pipe.
-enum Stage : int { kSetpgid = 1, kDup, kChdir, kSetgroups, kSetgid, kSetuid, kExec };
+enum Stage : int { kSetpgid = 1, kDup, kChdir, kSetgroups, kSetgid, kSetuid, kFilter, kExec };
 
 // Everything the child needs, prepared before the clone: between the clone
 // and exec the child runs on the probe's memory (Reaper::ForkTracked), so it
@@ -30,6 +31,8 @@ struct ChildPlan {
   std::string exe, cwd;
   bool switch_user = false;
   UserInfo user;
+  // Every process but the probe's own tracer (step_filter.h).
+  bool filter = true;
   int in_fd = -1, out_fd = -1, err_fd = -1;
   int report_fd = -1;  // error pipe, write end
 };
@@ -94,6 +97,14 @@ std::vector<char*> CStrings(std::vector<std::string>& v) {
     if (::syscall(SYS_setresgid, p.user.gid, p.user.gid, p.user.gid) != 0) ChildFail(p, kSetgid);
     if (::syscall(SYS_setresuid, p.user.uid, p.user.uid, p.user.uid) != 0) ChildFail(p, kSetuid);
   }
+  // Last before exec: everything above is the probe's, and whatever runs
+  // from here on is the step's.
+  if (p.filter) {
+    if (const int failed = InstallStepFilter(); failed != 0) {
+      errno = failed;
+      ChildFail(p, kFilter);
+    }
+  }
   ::execve(p.exe.c_str(), p.argv.data(), p.envp.data());
   ChildFail(p, kExec);
 }
@@ -113,6 +124,8 @@ std::string DescribeFailure(const ChildPlan& p, int stage, int err) {
       return "setgid " + std::to_string(p.user.gid) + ": " + why;
     case kSetuid:
       return "setuid " + std::to_string(p.user.uid) + ": " + why;
+    case kFilter:
+      return DescribeStepFilterFailure(err);
     case kExec:
       return "cannot execute '" + p.exe + "': " + why;
   }
@@ -269,6 +282,9 @@ bool Spawn(const protocol::ProcessSpec& spec, const SpawnContext& ctx, Spawned* 
     return false;
   }
   p.exe = *exe;
+  // The tracer must ptrace; it filters the command's process itself, after
+  // it has attached to it (tracer.cc).
+  p.filter = !ctx.probe_tracer;
   p.env_store = BuildEnv(spec, home);
   p.argv = CStrings(p.argv_store);
   p.envp = CStrings(p.env_store);

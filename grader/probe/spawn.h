@@ -13,7 +13,13 @@
 //   - for `user`: that user's uid, gid and groups (from /etc/passwd and
 //     /etc/group); for `login_shell`: `su - USER -c '<argv quoted>'`, exactly
 //     like the assignment's DD test (su then runs in USER's home, and
-//     spec.env is lost to su's clean environment).
+//     spec.env is lost to su's clean environment);
+//   - last before exec, the probe's system call filter (step_filter.h:
+//     EPERM for ptrace and the other calls into another process), which
+//     every process it starts inherits. Only the probe's own tracer
+//     (SpawnContext::probe_tracer) starts without: it installs the filter
+//     in the command's process itself. A filter that cannot be installed fails
+//     the start with an error beginning "not run: ".
 #pragma once
 
 #include <sys/types.h>
@@ -34,6 +40,10 @@ inline constexpr const char* kFixedPath =
 struct SpawnContext {
   std::string step_dir;     // the workdir (the box's tree)
   std::string private_dir;  // the probe's own directory (file-mode stdout)
+  // The process is the probe's own tracer (TracerArgv): it starts without
+  // the step filter, because it must ptrace, and installs the filter in the
+  // command's process itself once it has attached (tracer.cc).
+  bool probe_tracer = false;
 };
 
 // A started child and the parent's ends of its streams. Not movable: the
@@ -55,7 +65,7 @@ struct Spawned {
 };
 
 // Starts the process. Returns false with *err when it could not start (user
-// unknown, program not found, chdir or exec failed); *out->pid may then be
+// unknown, program not found, chdir, the filter or exec failed); *out->pid may then be
 // a child that already exited, which the reaper collects.
 bool Spawn(const protocol::ProcessSpec& spec, const SpawnContext& ctx, Spawned* out,
            std::string* err);

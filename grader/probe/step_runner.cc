@@ -190,8 +190,10 @@ protocol::StepResult RunStep(const Step& step, const StepEnv& env) {
     for (const auto& w : step.watch) watch.push_back(env.spawn.step_dir + "/" + w);
     spec.argv = TracerArgv(env.probe_path, watch, spec.argv);
   }
+  SpawnContext ctx = env.spawn;
+  ctx.probe_tracer = ctx.probe_tracer || traced;
   Spawned child;
-  if (!Spawn(spec, env.spawn, &child, &pr.error)) return r;
+  if (!Spawn(spec, ctx, &child, &pr.error)) return r;
   pr.started = true;
   pr.pid = child.pid;
   ChildIo io(&child, spec.stdin_data, spec.output_cap, traced ? kTraceLogCap : 0);

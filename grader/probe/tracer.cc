@@ -17,6 +17,7 @@
 
 #include "probe/fd.h"
 #include "probe/sha256.h"
+#include "probe/step_filter.h"
 #include "protocol/trace_log.h"
 
 namespace ipc::probe {
@@ -277,15 +278,26 @@ void Tracer::OnGone(pid_t pid, int status) {
 int Tracer::Run(const std::vector<std::string>& command) {
   UniqueFd go_r, go_w;
   if (!MakePipe(&go_r, &go_w)) return 127 << 8;
+  // The child's errno when it could not install the step filter; EOF when
+  // it exec'd (close-on-exec) or exited otherwise.
+  UniqueFd filter_r, filter_w;
+  if (!MakePipe(&filter_r, &filter_w)) return 127 << 8;
   // Orphans of the traced tree come to us, so that we reap them all.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   child_ = ::fork();
   if (child_ < 0) return 127 << 8;
   if (child_ == 0) {
     go_w.reset();
+    filter_r.reset();
     char byte;
     // Wait until the tracer has attached (EOF when it closes its end).
     while (::read(go_r.get(), &byte, 1) < 0 && errno == EINTR) {
+    }
+    // After the attach, which needs nothing of the child, and before the
+    // command: everything the command starts inherits it.
+    if (const int failed = InstallStepFilter(); failed != 0) {
+      [[maybe_unused]] const ssize_t n = ::write(filter_w.get(), &failed, sizeof failed);
+      ::_exit(127);
     }
     ::dup2(1, 2);  // the job's stderr joins its stdout; fd 2 was the log
     std::vector<char*> argv;
@@ -295,6 +307,7 @@ int Tracer::Run(const std::vector<std::string>& command) {
     ::_exit(127);
   }
   go_r.reset();
+  filter_w.reset();
   // Not dumpable: the traced tree (root, but without CAP_SYS_PTRACE) can
   // neither ptrace us nor open /proc/PID/fd or mem of ours. Only now: the
   // child inherited the flag at fork, and a non-dumpable child could not be
@@ -382,6 +395,16 @@ int Tracer::Run(const std::vector<std::string>& command) {
       for (pid_t t : tasks_) ::kill(t, SIGKILL);
     }
     if (drain_until && Clock::now() > *drain_until) break;
+  }
+  // The child has exec'd or is gone by now (non-blocking all the same: the
+  // drain above is bounded, this must be too).
+  int filter_errno = 0;
+  SetNonBlocking(filter_r.get());
+  if (::read(filter_r.get(), &filter_errno, sizeof filter_errno) ==
+      static_cast<ssize_t>(sizeof filter_errno)) {
+    const std::string why = "ipc-grader tracer: " + DescribeStepFilterFailure(filter_errno) + "\n";
+    WriteAll(1, why.data(), why.size());
+    WriteAll(log_fd_, why.data(), why.size());
   }
   // What the watched files hold now that the job is over: a file the job
   // rewrote shows here even when no exec of it was seen (bash runs a

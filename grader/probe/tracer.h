@@ -18,6 +18,12 @@
 // command's first process ended (same exit code, or the same signal),
 // after it has SIGKILLed what the command left running.
 //
+// Every process of the command runs under the probe's system call filter
+// (step_filter.h), as an untraced step's do; the tracer itself does not. A
+// filter that cannot be installed: the command does not run, the tracer
+// says why on the command's stdout and in its log (the log then holds a
+// line that is no event) and exits 127.
+//
 // What a traced process can tell: TracerPid in /proc/self/status is not 0,
 // and each fork and exec costs a little more. docs/SECURITY.md says why
 // that is acceptable.

@@ -1,8 +1,9 @@
 # The probe's core on the host with real processes: spawn, readiness,
 # reaper and sweep, the boxes of a plan (box_runner), the writable state
 # kept and put back (state), System V cleanup, the tracer (the built probe
-# run with --trace; the tests run as root), its SHA-256, the file-system
-# pieces, OOM attribution, and the static binary's error paths.
+# run with --trace; the tests run as root), the system call filter every
+# step runs under (step_filter), its SHA-256, the file-system pieces, OOM
+# attribution, and the static binary's error paths.
 ipc_add_gtest(probe_test
   SOURCES
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_spawn_test.cc
@@ -13,6 +14,7 @@ ipc_add_gtest(probe_test
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_state_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_sysv_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_tracer_test.cc
+    ${PROJECT_SOURCE_DIR}/tests/unit/probe_step_filter_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_sha256_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_fs_ops_test.cc
     ${PROJECT_SOURCE_DIR}/tests/unit/probe_main_test.cc

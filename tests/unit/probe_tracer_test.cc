@@ -289,7 +289,12 @@ TEST(TracerArgs, TheBinaryRefusesAMissingCommandOrAnUnknownOption) {
   testing::TempDir dir;
   auto run = [&](std::vector<std::string> argv) {
     argv.insert(argv.begin(), IPC_PROBE_PATH);
-    return testing::Run(testing::Spec(std::move(argv)), dir.path(), dir.path()).process;
+    protocol::Step step;
+    step.id = "t";
+    step.process = testing::Spec(std::move(argv));
+    StepEnv env = testing::Env(dir.path(), dir.path());
+    env.spawn.probe_tracer = true;  // started by hand, as RunStep starts it for `watch`
+    return RunStep(step, env).process;
   };
   auto p = run({"--trace", "--watch", "/x"});
   EXPECT_EQ(p.exit_code, 2);
