@@ -327,8 +327,10 @@ TEST_F(StepFilterTest, ATracedCommandWhoseFilterCannotBeInstalledDoesNotRunAndSa
   starter.join();
   ASSERT_FALSE(HasFatalFailure());
   // The tracer started (it runs without the step filter) and attached; the
-  // command did not run.
-  ASSERT_TRUE(r.process.started) << r.process.error;
+  // command did not run, and the step says so as a step that did not run
+  // (the grader's error), not as the command's exit 127.
+  EXPECT_FALSE(r.process.started);
+  EXPECT_EQ(r.process.error, DescribeStepFilterFailure(EACCES));
   EXPECT_EQ(r.process.exit_code, 127);
   EXPECT_EQ(r.process.stdout_data,
             "ipc-grader tracer: " + DescribeStepFilterFailure(EACCES) + "\n");
