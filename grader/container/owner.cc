@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <string_view>
@@ -92,7 +93,13 @@ OwnerState CheckOwner(const std::string& owner_id, const std::string& proc_root)
   return now == start ? OwnerState::kAlive : OwnerState::kDead;    // else a reused pid
 }
 
-bool ShouldReap(const std::string& state, OwnerState owner) {
+bool ShouldReap(const std::string& container_state, OwnerState owner) {
+  // docker says "running", "exited"...; podman's `ps` says "Up 5 minutes",
+  // "Exited (0) 3 seconds ago", "Created", "Stopped".
+  std::string state = container_state.substr(0, container_state.find(' '));
+  for (char& c : state) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (state == "up") state = "running";
+  if (state == "stopped") state = "exited";
   if (state == "running" || state == "paused" || state == "restarting") {
     return owner == OwnerState::kDead;
   }

@@ -31,6 +31,7 @@ OwnerState CheckOwner(const std::string& owner_id, const std::string& proc_root 
 // `start`, or about to be inspected for an OOM kill), except that an exited
 // one of an unknown owner goes too: nobody can tell, and keeping it forever
 // is worse than racing a grader in another namespace.
+// `container_state` as docker's or podman's `ps` words it.
 bool ShouldReap(const std::string& container_state, OwnerState owner);
 
 // The id of process `pid` of this scope; "" when there is no such process.

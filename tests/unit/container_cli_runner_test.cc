@@ -380,6 +380,21 @@ TEST(DockerCliRunnerReap, ACrashedRunsContainersGoWithTheirVolumes) {
   EXPECT_EQ(fake.CallsOf({"rm"}), (std::vector<Argv>{{"rm", "-f", "-v", "ipc-grader-bob-0123"}}));
 }
 
+// podman's `ps` template has no .Label "KEY" (it fails: "can't evaluate
+// field Label") and words states its own way.
+TEST(DockerCliRunnerReap, PodmanIsAskedForTheOwnerLabelItsWayAndReadInItsWords) {
+  FakeEngineCli fake("podman");
+  fake.Answer("info", "4.3.1\nfalse\n[\"cpu\",\"memory\",\"pids\"]\n");
+  fake.Answer("ps", "ipc-grader-bob-0123\tExited (0) 3 minutes ago\t\n", "", 0, 1);
+  const auto runner = fake.Runner({.prune = false, .tag_prefix = ""});
+  EXPECT_EQ(runner->ReapLeftovers(), 1);
+  EXPECT_EQ(fake.CallsOf({"rm"}), (std::vector<Argv>{{"rm", "-f", "-v", "ipc-grader-bob-0123"}}));
+  for (const Argv& ps : fake.CallsOf({"ps"})) {
+    ASSERT_FALSE(ps.empty());
+    EXPECT_EQ(ps.back(), "{{.Names}}\t{{.State}}\t{{index .Labels \"io.ipc-grader.owner\"}}");
+  }
+}
+
 TEST(DockerCliRunnerRun, AnyOtherExitIsReadFromInspect) {
   FakeEngineCli fake;
   fake.Answer("info", kDockerInfo);

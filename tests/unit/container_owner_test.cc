@@ -72,5 +72,15 @@ TEST(OwnerTest, ReapRuleByState) {
   EXPECT_TRUE(ShouldReap("dead", OwnerState::kUnknown));
 }
 
+TEST(OwnerTest, ReapRuleReadsPodmansWordsAsDockers) {
+  EXPECT_FALSE(ShouldReap("Up 5 minutes", OwnerState::kUnknown));
+  EXPECT_TRUE(ShouldReap("Up 5 minutes", OwnerState::kDead));
+  EXPECT_TRUE(ShouldReap("Exited (0) 3 seconds ago", OwnerState::kUnknown));
+  EXPECT_FALSE(ShouldReap("Exited (137) 3 seconds ago", OwnerState::kAlive));
+  EXPECT_TRUE(ShouldReap("Stopped", OwnerState::kUnknown));
+  EXPECT_FALSE(ShouldReap("Created", OwnerState::kUnknown));
+  EXPECT_TRUE(ShouldReap("Created", OwnerState::kDead));
+}
+
 }  // namespace
 }  // namespace ipc::container
