@@ -91,6 +91,45 @@ inline std::string GraderContainers() {
   return out;
 }
 
+// The grading image the tests use: IPC_TEST_IMAGE, or the tag
+// scripts/setup.sh builds (the rubrics' fallback image).
+inline std::string TestImage() {
+  const char* named = std::getenv("IPC_TEST_IMAGE");
+  return named != nullptr && *named != '\0' ? named : "ipc-grader/python:bookworm";
+}
+
+// TestImage() in podman's store as the Docker engine has it: podman keeps
+// its own images, so it is loaded with `docker save | podman load` unless
+// podman already holds that image id. "" when podman has it, else what
+// failed.
+inline std::string EnsurePodmanImage() {
+  const std::string image = TestImage();
+  const auto trimmed = [](std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    if (s.rfind("sha256:", 0) == 0) s.erase(0, 7);
+    return s;
+  };
+  std::string docker_id, podman_id, log;
+  if (Sh("docker image inspect -f '{{.Id}}' " + image, &docker_id) != 0) {
+    return "the Docker engine has no image " + image + ": " + trimmed(docker_id);
+  }
+  docker_id = trimmed(docker_id);
+  const auto podman_has_it = [&] {
+    return Sh("podman --runtime runc image inspect -f '{{.Id}}' " + image, &podman_id) == 0 &&
+           trimmed(podman_id) == docker_id;
+  };
+  if (podman_has_it()) return "";
+  const std::string load = "docker save " + image + " | podman --runtime runc load -q";
+  if (Sh("bash -o pipefail -c '" + load + "'", &log) != 0) {
+    return "docker save " + image + " | podman load failed: " + log;
+  }
+  if (!podman_has_it()) {
+    return "after podman load, podman's " + image + " is '" + trimmed(podman_id) +
+           "', not Docker's " + docker_id;
+  }
+  return "";
+}
+
 }  // namespace ipc::e2e
 
 // In a test body: skip on a laptop without an engine, fail on CI.

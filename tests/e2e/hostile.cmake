@@ -1,7 +1,9 @@
 # The hostile corpus (fixtures/hostile, built by fixtures/make-hostile.sh)
 # graded in one `grader batch` beside the model solution on the real engine,
 # with the checks of rubrics/hostile-limits.yaml that the cases' expected.yaml
-# name. Three to four minutes on 2 loaded cores.
+# name: Engine/HostileCorpus.*/docker and .../podman, two ctest tests that
+# run side by side, and Engine/HostileLeftovers.*/ENGINE, the leftover
+# check's self-test (seconds). Three to four minutes each on 2 loaded cores.
 ipc_add_gtest(hostile_e2e_test
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/hostile_e2e_test.cc
   LIBS nlohmann_json::nlohmann_json yaml-cpp

@@ -6,7 +6,8 @@
 // `grader rubric test` and held to the same hand-written expected.yaml that
 // FixtureClass holds the Docker grading to: zero mismatches means podman's
 // verdicts are Docker's. The grading image comes from the Docker engine
-// (docker save | podman load), unless podman holds that image id already.
+// (EnsurePodmanImage: docker save | podman load, unless podman holds that
+// image id already).
 #include <unistd.h>
 
 #include <filesystem>
@@ -26,11 +27,6 @@ namespace fs = std::filesystem;
 std::string Trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
-}
-
-std::string TestImage() {
-  const char* image = std::getenv("IPC_TEST_IMAGE");
-  return image != nullptr && *image != '\0' ? image : "ipc-grader/python:bookworm";
 }
 
 // The roster's student names (first column, after the header).
@@ -53,19 +49,8 @@ TEST(PodmanE2e, FixturesGetTheVerdictsTheyGetOnDocker) {
     if (OnCi()) FAIL() << "podman does not answer (scripts/setup.sh installs it), and CI=true";
     GTEST_SKIP() << "podman does not answer (apt-get install podman)";
   }
-  const std::string image = TestImage();
-  std::string docker_id, podman_id, log;
-  ASSERT_EQ(Sh("docker image inspect -f '{{.Id}}' " + image, &docker_id), 0) << docker_id;
-  docker_id = Trimmed(docker_id);
-  if (docker_id.rfind("sha256:", 0) == 0) docker_id.erase(0, 7);
-  Sh("podman --runtime runc image inspect -f '{{.Id}}' " + image, &podman_id);
-  if (Trimmed(podman_id) != docker_id) {
-    ASSERT_EQ(Sh("bash -o pipefail -c 'docker save " + image +
-                     " | podman --runtime runc load -q'",
-                 &log),
-              0)
-        << log;
-  }
+  ASSERT_EQ(EnsurePodmanImage(), "");
+  std::string log;
 
   const fs::path root = fs::temp_directory_path() / ("ipc-podman-e2e-" + std::to_string(getpid()));
   fs::remove_all(root);
