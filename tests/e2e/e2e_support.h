@@ -119,8 +119,12 @@ inline std::string EnsurePodmanImage() {
            trimmed(podman_id) == docker_id;
   };
   if (podman_has_it()) return "";
-  const std::string load = "docker save " + image + " | podman --runtime runc load -q";
-  if (Sh("bash -o pipefail -c '" + load + "'", &log) != 0) {
+  // Several podman suites start side by side on a fresh machine: one loads,
+  // the others wait for it on the lock and then find the image there.
+  const std::string load = "podman --runtime runc image inspect -f {{.Id}} " + image +
+                           " 2>/dev/null | grep -q " + docker_id + " || docker save " + image +
+                           " | podman --runtime runc load -q";
+  if (Sh("flock /tmp/ipc-e2e-podman-load.lock bash -o pipefail -c '" + load + "'", &log) != 0) {
     return "docker save " + image + " | podman load failed: " + log;
   }
   if (!podman_has_it()) {
