@@ -324,14 +324,10 @@ int DockerCliRunner::ReapLeftovers() {
   // The containers one `ps` filter finds that should go. (Filters on two
   // keys would AND in one `ps`, so the job's label and the derive prefix
   // take one call each.)
-  // docker's `ps` template has .Label "KEY"; podman's has only the map.
-  const std::string owner_field = cli_.engine() == "podman"
-                                      ? std::string("{{index .Labels \"") + kOwnerLabel + "\"}}"
-                                      : std::string("{{.Label \"") + kOwnerLabel + "\"}}";
+  const std::string format = "{{.Names}}\t{{.State}}\t" + cli_.PsLabelField(kOwnerLabel);
   const auto list_one = [&](const std::string& filter) {
-    const ProcessResult r = cli_.Run(
-        {"ps", "-a", "--filter", filter, "--format", "{{.Names}}\t{{.State}}\t" + owner_field},
-        kListDeadline);
+    const ProcessResult r =
+        cli_.Run({"ps", "-a", "--filter", filter, "--format", format}, kListDeadline);
     if (!r.Succeeded()) throw Fatal(EngineFailureMessage(cli_.engine(), cli_.binary(), r));
     std::set<std::string> names;
     for (const std::string& line : Lines(r.stdout_data)) {

@@ -66,6 +66,10 @@ std::vector<std::string> EngineCli::InfoArgs() const {
           "{{.MemoryLimit}} {{.PidsLimit}} {{.CPUCfsQuota}}"};
 }
 
+std::string EngineCli::PsLabelField(const std::string& key) const {
+  return engine_ == "podman" ? "{{index .Labels \"" + key + "\"}}" : "{{.Label \"" + key + "\"}}";
+}
+
 std::vector<std::string> EngineCli::RunOptions() const {
   if (engine_ != "podman") return {};
   // podman asks for RLIMIT_NPROC 4194304 unless told otherwise, and runc

@@ -36,6 +36,9 @@ class EngineCli {
   std::vector<std::string> InfoArgs() const;
   // Options `run` needs on this engine in addition to BuildRunArgs'.
   std::vector<std::string> RunOptions() const;
+  // A `ps --format` field printing label `key`: docker's template has
+  // .Label "KEY", podman's only the map (.Label fails there).
+  std::string PsLabelField(const std::string& key) const;
 
  private:
   std::string engine_;

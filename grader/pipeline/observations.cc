@@ -117,10 +117,11 @@ void ObservationStore::Save(const std::string& key, const protocol::Box& box,
                   {"observed_at", observed_at},
                   {"steps", protocol::ToJson(r)["steps"]}};
   try {
+    const std::string path = PathOf(key);
     std::error_code ec;
-    fs::create_directories(fs::path(PathOf(key)).parent_path(), ec);
-    WriteFileAtomic(PathOf(key), j.dump());
-    if (max_bytes_ > 0) Trim(PathOf(key));
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    WriteFileAtomic(path, j.dump());
+    if (max_bytes_ > 0) Trim(path);
   } catch (const std::exception&) {
     // Best effort (see the header): the next grading runs the box again.
   }

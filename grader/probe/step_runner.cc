@@ -224,14 +224,10 @@ protocol::StepResult RunStep(const Step& step, const StepEnv& env) {
     const bool whole = pr.stderr_bytes == pr.stderr_data.size();
     r.trace_truncated = !ParseTraceLog(pr.stderr_data, &r.trace) || !whole;
     // The tracer could not put the step filter on the command, which then
-    // never ran (tracer.h): the grader's failure to observe, not the step's.
-    static constexpr std::string_view kTracerSays = "ipc-grader tracer: ";
-    const std::string line_start = "\n" + pr.stderr_data;
-    if (const auto at = line_start.find("\n" + std::string(kTracerSays) + "not run: ");
-        at != std::string::npos) {
-      const std::size_t from = at + kTracerSays.size();  // in stderr_data (no leading \n)
+    // never ran: the grader's failure to observe, not the step's.
+    if (std::string why = TracedCommandNotRun(pr.stderr_data); !why.empty()) {
       pr.started = false;
-      pr.error = pr.stderr_data.substr(from, pr.stderr_data.find('\n', from) - from);
+      pr.error = std::move(why);
     }
     pr.stderr_data.clear();
     pr.stderr_bytes = 0;

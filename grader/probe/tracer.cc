@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -22,6 +23,9 @@
 
 namespace ipc::probe {
 namespace {
+
+// What starts every line the tracer writes of its own (not an event).
+constexpr std::string_view kTracerSays = "ipc-grader tracer: ";
 
 using protocol::TraceEvent;
 using Clock = std::chrono::steady_clock;
@@ -316,7 +320,7 @@ int Tracer::Run(const std::vector<std::string>& command) {
   const long options = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
                        PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
   if (::ptrace(PTRACE_SEIZE, child_, nullptr, options) != 0) {
-    const std::string why = "ipc-grader tracer: cannot trace the command: " + ErrnoText(errno) + "\n";
+    const std::string why = std::string(kTracerSays) + "cannot trace the command: " + ErrnoText(errno) + "\n";
     WriteAll(log_fd_, why.data(), why.size());
     ::kill(child_, SIGKILL);
     go_w.reset();
@@ -402,7 +406,8 @@ int Tracer::Run(const std::vector<std::string>& command) {
   SetNonBlocking(filter_r.get());
   if (::read(filter_r.get(), &filter_errno, sizeof filter_errno) ==
       static_cast<ssize_t>(sizeof filter_errno)) {
-    const std::string why = "ipc-grader tracer: " + DescribeStepFilterFailure(filter_errno) + "\n";
+    const std::string why =
+        std::string(kTracerSays) + DescribeStepFilterFailure(filter_errno) + "\n";
     WriteAll(1, why.data(), why.size());
     WriteAll(log_fd_, why.data(), why.size());
   }
@@ -437,6 +442,18 @@ std::vector<std::string> TracerArgv(const std::string& probe_path,
   return argv;
 }
 
+std::string TracedCommandNotRun(const std::string& log) {
+  const std::string needle = std::string(kTracerSays) + "not run: ";
+  for (std::size_t at = 0; at < log.size();) {
+    const std::size_t eol = std::min(log.find('\n', at), log.size());
+    if (log.compare(at, needle.size(), needle) == 0) {
+      return log.substr(at + kTracerSays.size(), eol - at - kTracerSays.size());
+    }
+    at = eol + 1;
+  }
+  return "";
+}
+
 int TracerMain(const std::vector<std::string>& args) {
   std::vector<std::string> watch;
   std::vector<std::string> command;
@@ -450,7 +467,7 @@ int TracerMain(const std::vector<std::string>& args) {
       watch.push_back(Normalize(args[++i]));
       continue;
     }
-    const std::string why = "ipc-grader tracer: unknown argument '" + args[i] + "'\n";
+    const std::string why = std::string(kTracerSays) + "unknown argument '" + args[i] + "'\n";
     WriteAll(2, why.data(), why.size());
     return 2;
   }

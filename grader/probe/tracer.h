@@ -30,6 +30,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ipc::probe {
@@ -45,5 +46,9 @@ int TracerMain(const std::vector<std::string>& args);
 std::vector<std::string> TracerArgv(const std::string& probe_path,
                                     const std::vector<std::string>& watch,
                                     const std::vector<std::string>& command);
+
+// From the tracer's log: why the command never ran (the step filter could
+// not be installed in it; step_filter.h, "not run: ..."), or "" when it ran.
+std::string TracedCommandNotRun(const std::string& log);
 
 }  // namespace ipc::probe
