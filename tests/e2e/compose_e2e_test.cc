@@ -24,11 +24,6 @@ namespace fs = std::filesystem;
 // a user that exists, so nothing but the entrypoint's choice can produce it.
 constexpr uid_t kDataOwner = 4242;
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // `docker-compose` (v1, Debian) if present, else `docker compose` (v2);
 // IPC_COMPOSE overrides. "" when neither answers.
 std::string ComposeCommand() {

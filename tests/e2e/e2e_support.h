@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "shell_support.h"
+#include "util/strings.h"
 
 namespace ipc::e2e {
 
@@ -104,10 +105,10 @@ inline std::string TestImage() {
 // failed.
 inline std::string EnsurePodmanImage() {
   const std::string image = TestImage();
-  const auto trimmed = [](std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    if (s.rfind("sha256:", 0) == 0) s.erase(0, 7);
-    return s;
+  const auto trimmed = [](const std::string& s) {  // an image id without "sha256:"
+    std::string id = Trim(s);
+    if (id.rfind("sha256:", 0) == 0) id.erase(0, 7);
+    return id;
   };
   std::string docker_id, podman_id, log;
   if (Sh("docker image inspect -f '{{.Id}}' " + image, &docker_id) != 0) {

@@ -18,16 +18,12 @@
 #include <vector>
 
 #include "e2e_support.h"
+#include "util/strings.h"
 
 namespace ipc::e2e {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // The roster's student names (first column, after the header).
 std::vector<std::string> RosterNames(const fs::path& roster) {
@@ -91,7 +87,7 @@ TEST(PodmanE2e, FixturesGetTheVerdictsTheyGetOnDocker) {
   }
   std::string left;
   Sh("podman --runtime runc ps -aq --filter label=io.ipc-grader.job=" + TestJobLabel(), &left);
-  EXPECT_EQ(Trimmed(left), "") << "podman containers left behind";
+  EXPECT_EQ(Trim(left), "") << "podman containers left behind";
   fs::remove_all(root);
 }
 
